@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "CreditLedger",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "CreditLedger", targets: ["CreditLedger"]),
+    .executable(name: "ledger", targets: ["ledger"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .target(
+      name: "CreditLedger",
+      dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+    ),
+    .executableTarget(
+      name: "ledger",
+      dependencies: [
+        "CreditLedger",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "CreditLedgerTests",
+      dependencies: ["CreditLedger", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
+    .testTarget(
+      name: "ledgerTests",
+      dependencies: ["ledger", "CreditLedger"]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

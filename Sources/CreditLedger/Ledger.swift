@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+
+/// An open credit ledger: the single writer of one SQLite file, and readers beside it.
+///
+/// ```swift
+/// let ledger = try await Ledger.open(path: "ledger.sqlite")
+/// let profile = try await ledger.signUp(email: "ada@example.com", as: .service)
+/// let receipt = try await ledger.send(mail, as: .user(profile.id))
+/// let page = try await ledger.reader.history(userID: profile.id, as: .user(profile.id))
+/// await ledger.close()
+/// ```
+///
+/// Only one `Ledger` may hold a file at a time, across processes; a second `open` waits up to
+/// ``LedgerConfiguration/lockTimeout`` and then throws ``LedgerError/ledgerInUse(path:holder:)``.
+public final class Ledger: Sendable {
+  /// The database file.
+  public let path: String
+  /// Queries on concurrent WAL readers; they never wait for the writer.
+  public let reader: LedgerReader
+  let configuration: LedgerConfiguration
+  let writer: Writer
+  private let pool: DatabasePool
+  private let lock: WriterLock
+
+  private init(
+    path: String, configuration: LedgerConfiguration, pool: DatabasePool, lock: WriterLock,
+    writer: Writer
+  ) {
+    self.path = path
+    self.configuration = configuration
+    self.pool = pool
+    self.lock = lock
+    self.writer = writer
+    reader = LedgerReader(database: pool, limits: configuration.limits)
+  }
+
+  /// Opens (creating if needed) the ledger at `path` as its one writer: takes the writer
+  /// lock, migrates the schema, brings the projections up to the log from their checkpoint,
+  /// and loads every balance into memory.
+  public static func open(path: String, configuration: LedgerConfiguration = .init()) async throws
+    -> Ledger
+  {
+    let lock = try await WriterLock.acquire(databasePath: path, timeout: configuration.lockTimeout)
+    do {
+      let (pool, writerCore) = try openStorage(path: path, configuration: configuration)
+      let writer = Writer(core: writerCore, batchCommandsMax: configuration.limits.batchCommandsMax)
+      return Ledger(path: path, configuration: configuration, pool: pool, lock: lock, writer: writer)
+    } catch {
+      lock.release()
+      throw error
+    }
+  }
+
+  /// Opens the file, migrates it, sets `synchronous`, and catches the projections up, all
+  /// before the writer thread starts: nothing else can write while this runs.
+  private static func openStorage(
+    path: String, configuration: LedgerConfiguration
+  ) throws -> (DatabasePool, WriterCore) {
+    let pool = try DatabasePool(path: path, configuration: Storage.grdbConfiguration())
+    try Schema.migrator.migrate(pool)
+    let core = try pool.writeWithoutTransaction { db -> WriterCore in
+      // GRDB turns synchronous to NORMAL when it sets up WAL, after prepareDatabase:
+      // set it here, on the writer connection, once the pool is open.
+      try db.execute(
+        sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())")
+      var state = LedgerState()
+      try db.inTransaction(.immediate) {
+        state = try Projector.loadState(db)
+        try Projector.catchUp(&state, db)
+        return .commit
+      }
+      return try WriterCore(pool: pool, configuration: configuration, state: state, db: db)
+    }
+    return (pool, core)
+  }
+
+  /// Commits what is queued, closes the database, and lets the next writer in.
+  /// The projections are fully caught up when it returns.
+  public func close() async {
+    await writer.close()
+    try? pool.close()
+    lock.release()
+  }
+
+  /// The `synchronous` setting in force on the writer connection (2 is FULL, 1 NORMAL).
+  public func synchronousSetting() throws -> Int {
+    try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+  }
+
+  /// Commands waiting for the writer's next batch.
+  public var queueDepth: Int { writer.queueDepth }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// How a ``Ledger`` opens and behaves. The defaults are the durable, production ones.
+public struct LedgerConfiguration: Sendable {
+  /// SQLite's `synchronous` setting on the writer connection.
+  public enum Synchronous: String, Sendable, CaseIterable {
+    /// fsync at every commit: a caller told "done" keeps its write through a power loss.
+    case full
+    /// No fsync at commit in WAL mode: faster, and a power loss may lose acknowledged writes.
+    case normal
+  }
+
+  /// Durability of each commit; `.full` unless you accept losing acknowledged writes.
+  public var synchronous: Synchronous = .full
+  /// Credits a new user starts with when the signup names none (the seed's default, 300).
+  public var startingCredits: Int64 = 300
+  /// How long ``Ledger/open(path:configuration:)`` waits for another writer to let go.
+  public var lockTimeout: Duration = .seconds(10)
+  /// Bounds on every input.
+  public var limits = Limits()
+  /// The time source for events; inject a fixed clock to make tests replay exactly.
+  public var clock: @Sendable () -> Date = { Date() }
+  /// The id source for new users and mails; inject a seeded one to make tests replay exactly.
+  public var makeID: @Sendable () -> UUID = { UUID() }
+
+  /// The default configuration.
+  public init() {}
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+
+/// Queries over the projections and the log, on concurrent WAL readers: never through the
+/// writer, and safe while another process writes the file.
+///
+/// Every query runs as a principal; a user asking for another user's data gets the same
+/// ``Rejection/userNotFound(_:)`` or ``Rejection/mailNotFound(_:)`` as for data that does
+/// not exist.
+public struct LedgerReader: Sendable {
+  let database: any DatabaseReader
+  let limits: Limits
+
+  init(database: any DatabaseReader, limits: Limits) {
+    self.database = database
+    self.limits = limits
+  }
+
+  /// Opens the ledger at `path` for reading only: no writer lock, no migration, no file
+  /// created. Throws ``LedgerError/ledgerNotFound(path:)`` when there is none.
+  public static func open(path: String, limits: Limits = .init()) throws -> LedgerReader {
+    LedgerReader(database: try Storage.openForReading(path: path), limits: limits)
+  }
+
+  /// The user's profile.
+  public func profile(userID: UUID, as principal: Principal) async throws -> Profile {
+    guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
+    let profile = try await database.read { db in
+      try Row.fetchOne(
+        db, sql: "SELECT id, email, credits, created_at, updated_at FROM profiles WHERE id = ?",
+        arguments: [userID]
+      ).map { row in
+        Profile(
+          id: row[0], email: row[1], credits: row[2],
+          createdAt: Date(millisecondsSince1970: row[3]),
+          updatedAt: Date(millisecondsSince1970: row[4]))
+      }
+    }
+    guard let profile else { throw Rejection.userNotFound(userID) }
+    return profile
+  }
+
+  /// The user's credits (the seed's "optimized query for credit balance").
+  public func balance(userID: UUID, as principal: Principal) async throws -> Balance {
+    guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
+    let credits = try await database.read { db in
+      try Int64.fetchOne(db, sql: "SELECT credits FROM profiles WHERE id = ?", arguments: [userID])
+    }
+    guard let credits else { throw Rejection.userNotFound(userID) }
+    return Balance(userID: userID, credits: credits)
+  }
+
+  /// One mail by id.
+  public func mail(id: UUID, as principal: Principal) async throws -> Mail {
+    let mail = try await database.read { db in
+      try Row.fetchOne(
+        db, sql: "SELECT \(Self.mailColumns) FROM user_mails WHERE id = ?", arguments: [id]
+      ).map(Self.mail(from:))
+    }
+    guard let mail, principal.canAccess(mail.userID) else { throw Rejection.mailNotFound(id) }
+    return mail
+  }
+
+  /// Per `mail_type` since a date: how many mails and how many credits (the seed's statistics
+  /// query). Types with no mails are left out, as the seed's `GROUP BY` leaves them out.
+  public func stats(userID: UUID, since: Date? = nil, as principal: Principal) async throws
+    -> [MailTypeStats]
+  {
+    _ = try await balance(userID: userID, as: principal)
+    let sinceMilliseconds = since?.millisecondsSince1970 ?? .min
+    return try await database.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT mail_type, count(*), sum(credits_used) FROM user_mails
+          WHERE user_id = ? AND sent_at >= ? GROUP BY mail_type ORDER BY mail_type
+          """, arguments: [userID, sinceMilliseconds]
+      ).map { row in
+        MailTypeStats(mailType: row[0], count: row[1], totalCredits: row[2])
+      }
+    }
+  }
+
+  static let mailColumns = """
+    seq, id, user_id, recipient_email, subject, content, mail_type, credits_used, \
+    credits_refunded, sent_at
+    """
+
+  static func mail(from row: Row) -> Mail {
+    Mail(
+      id: row[1], userID: row[2], recipientEmail: row[3], subject: row[4], content: row[5],
+      mailType: row[6], creditsUsed: row[7], creditsRefunded: row[8],
+      sentAt: Date(millisecondsSince1970: row[9]), seq: row[0])
+  }
+}
+
+/// One line of ``LedgerReader/stats(userID:since:as:)``.
+public struct MailTypeStats: Sendable, Hashable, Codable {
+  /// `mail_type`.
+  public var mailType: MailType
+  /// How many mails of this type.
+  public var count: Int
+  /// The sum of their `credits_used`.
+  public var totalCredits: Int64
+
+  /// Creates a stats line.
+  public init(mailType: MailType, count: Int, totalCredits: Int64) {
+    self.mailType = mailType
+    self.count = count
+    self.totalCredits = totalCredits
+  }
+}

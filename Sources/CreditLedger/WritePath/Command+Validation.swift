@@ -1,0 +1,121 @@
+import Foundation
+
+extension Command {
+  /// Checks the shape of the input, before the command reaches the writer; the writer checks
+  /// the rules that depend on the ledger's state.
+  func validate(limits: Limits, idempotencyKey: String?) throws(Rejection) {
+    switch self {
+    case .signUp(let email, _, let credits):
+      try Self.checkEmail(email, field: "email", limits: limits)
+      if let credits {
+        try Self.checkCredits(credits, field: "credits", allowZero: true, limits: limits)
+      }
+    case .grant(_, let credits, let reason):
+      try Self.checkCredits(credits, field: "credits", allowZero: false, limits: limits)
+      if let reason {
+        try Self.checkText(reason, field: "reason", bytesMax: limits.reasonBytesMax, line: true)
+      }
+    case .send(let mail):
+      try Self.checkEmail(mail.recipientEmail, field: "recipient_email", limits: limits)
+      try Self.checkText(mail.subject, field: "subject", bytesMax: limits.subjectBytesMax, line: true)
+      try Self.checkText(
+        mail.content, field: "content", bytesMax: limits.contentBytesMax, line: false)
+      try Self.checkCredits(mail.credits, field: "credits", allowZero: false, limits: limits)
+    case .refund(_, let credits):
+      if let credits {
+        try Self.checkCredits(credits, field: "credits", allowZero: false, limits: limits)
+      }
+    case .changeEmail(_, let email):
+      try Self.checkEmail(email, field: "email", limits: limits)
+    case .deleteUser:
+      break
+    }
+    if let idempotencyKey { try Self.checkIdempotencyKey(idempotencyKey, limits: limits) }
+  }
+
+  static func checkCredits(
+    _ credits: Int64, field: String, allowZero: Bool, limits: Limits
+  ) throws(Rejection) {
+    if credits < 0 || (credits == 0 && !allowZero) {
+      throw .invalidField(field: field, reason: allowZero ? "must not be negative" : "must be positive")
+    }
+    if credits > limits.creditsPerCommandMax {
+      throw .invalidField(field: field, reason: "must be at most \(limits.creditsPerCommandMax)")
+    }
+  }
+
+  /// A plain address check: one `@`, a local part, a dotted domain, no spaces or controls.
+  /// Deliverability is the mail system's business; this catches typos and injection.
+  static func checkEmail(_ email: String, field: String, limits: Limits) throws(Rejection) {
+    if email.isEmpty { throw .invalidField(field: field, reason: "must not be empty") }
+    if email.utf8.count > limits.emailBytesMax {
+      throw .invalidField(field: field, reason: "must be at most \(limits.emailBytesMax) bytes")
+    }
+    let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+    let forbidden = email.unicodeScalars.contains {
+      $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F || "<>,;\"()[]\\".unicodeScalars.contains($0)
+    }
+    guard parts.count == 2, !parts[0].isEmpty, !forbidden,
+      parts[1].split(separator: ".", omittingEmptySubsequences: false).count >= 2,
+      !parts[1].split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
+    else {
+      throw .invalidField(field: field, reason: "'\(email)' is not an email address")
+    }
+  }
+
+  /// Non-empty text within a size; a `line` also refuses line breaks and control characters,
+  /// so that a subject can never smuggle extra mail headers.
+  static func checkText(
+    _ text: String, field: String, bytesMax: Int, line: Bool
+  ) throws(Rejection) {
+    if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+      throw .invalidField(field: field, reason: "must not be empty")
+    }
+    if text.utf8.count > bytesMax {
+      throw .invalidField(field: field, reason: "must be at most \(bytesMax) bytes")
+    }
+    if text.unicodeScalars.contains(where: { $0.value == 0 }) {
+      throw .invalidField(field: field, reason: "must not contain NUL characters")
+    }
+    if line, text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+      throw .invalidField(field: field, reason: "must be one line without control characters")
+    }
+  }
+
+  static func checkIdempotencyKey(_ key: String, limits: Limits) throws(Rejection) {
+    let field = "idempotency_key"
+    if key.isEmpty { throw .invalidField(field: field, reason: "must not be empty") }
+    if key.utf8.count > limits.idempotencyKeyBytesMax {
+      throw .invalidField(field: field, reason: "must be at most \(limits.idempotencyKeyBytesMax) bytes")
+    }
+    if !key.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) {
+      throw .invalidField(field: field, reason: "must be printable ASCII without spaces")
+    }
+  }
+}
+
+extension Command {
+  /// Whether `event` is what this command appended: a retry with the same idempotency key
+  /// gets the original result only if it asks for the same thing.
+  func matches(_ event: Event) -> Bool {
+    switch (self, event.body) {
+    case (.signUp(let email, let userID, let credits), .userSignedUp(let eEmail, let eCredits)):
+      return email == eEmail && (userID == nil || userID == event.userID)
+        && (credits == nil || credits == eCredits)
+    case (.grant(let userID, let credits, let reason), .creditsGranted(let eCredits, let eReason, _)):
+      return userID == event.userID && credits == eCredits && reason == eReason
+    case (.send(let mail), .mailSent(let sent, _)):
+      return mail.userID == event.userID && mail.recipientEmail == sent.recipientEmail
+        && mail.subject == sent.subject && mail.content == sent.content
+        && mail.mailType == sent.mailType && mail.credits == sent.creditsUsed
+    case (.refund(let mailID, let credits), .creditsRefunded(let eMailID, let eCredits, _)):
+      return mailID == eMailID && (credits == nil || credits == eCredits)
+    case (.changeEmail(let userID, let email), .emailChanged(let eEmail)):
+      return userID == event.userID && email == eEmail
+    case (.deleteUser(let userID), .userDeleted):
+      return userID == event.userID
+    default:
+      return false
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import CreditLedger
+import Foundation
+import Synchronization
+import GRDB
+import Testing
+
+@Suite("Event log: append-only, one event per command, durable")
+struct EventLogTests {
+  @Test("UPDATE and DELETE on the event table are refused by the database")
+  func logIsAppendOnly() async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open()
+    _ = try await ledger.signUp(email: "ada@example.com", as: .service)
+    await ledger.close()
+    let raw = try fixture.raw()
+    #expect(throws: DatabaseError.self) {
+      try raw.write { try $0.execute(sql: "UPDATE events SET payload = '{}'") }
+    }
+    #expect(throws: DatabaseError.self) {
+      try raw.write { try $0.execute(sql: "DELETE FROM events") }
+    }
+    #expect(try fixture.eventCount() == 1)
+  }
+
+  @Test("each write command appends exactly one event, a send included")
+  func oneEventPerCommand() async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open()
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    _ = try await ledger.grant(userID: user, credits: 10, reason: "top-up", as: .service)
+    let receipt = try await ledger.send(Fixture.mail(to: user, credits: 5), as: .service)
+    _ = try await ledger.refund(mailID: receipt.mailID, as: .service)
+    _ = try await ledger.changeEmail(userID: user, email: "ada@new.example", as: .service)
+    try await ledger.deleteUser(userID: user, as: .service)
+    let kinds = try await ledger.reader.events(as: .service).map(\.kind)
+    #expect(kinds == [.userSignedUp, .creditsGranted, .mailSent, .creditsRefunded, .emailChanged, .userDeleted])
+    #expect(try await ledger.reader.events(as: .service).map(\.seq) == [1, 2, 3, 4, 5, 6])
+    await ledger.close()
+  }
+
+  @Test("synchronous is FULL on the writer connection by default, despite GRDB's WAL set-up")
+  func synchronousFullByDefault() async throws {
+    let ledger = try await Fixture().open()
+    #expect(try ledger.synchronousSetting() == 2)
+    await ledger.close()
+  }
+
+  @Test("synchronous can be configured to NORMAL")
+  func synchronousConfigurable() async throws {
+    let fixture = try Fixture()
+    var configuration = fixture.configuration
+    configuration.synchronous = .normal
+    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    #expect(try ledger.synchronousSetting() == 1)
+    await ledger.close()
+  }
+
+  @Test("event times never go backwards even when the clock does")
+  func monotonicTimes() async throws {
+    let fixture = try Fixture()
+    var configuration = fixture.configuration
+    let times = [5_000.0, 3_000.0, 4_000.0]
+    let index = Mutex(0)
+    configuration.clock = {
+      Date(timeIntervalSince1970: times[index.withLock { i in defer { i = min(i + 1, 2) }; return i }])
+    }
+    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    _ = try await ledger.grant(userID: user, credits: 1, as: .service)
+    _ = try await ledger.grant(userID: user, credits: 1, as: .service)
+    let recorded = try await ledger.reader.events(as: .service).map(\.recordedAt.timeIntervalSince1970)
+    #expect(recorded == [5_000, 5_000, 5_000])
+    await ledger.close()
+  }
+}

@@ -1,0 +1,64 @@
+import CreditLedger
+import Foundation
+import GRDB
+import Synchronization
+
+/// A ledger in a fresh temporary folder, with a clock and an id source that replay exactly.
+struct Fixture {
+  let folder: URL
+  let path: String
+  let configuration: LedgerConfiguration
+
+  init(startingCredits: Int64 = 300) throws {
+    folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("ledger-tests-\(UUID().uuidString.lowercased())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    path = folder.appendingPathComponent("ledger.sqlite").path
+    var configuration = LedgerConfiguration()
+    let tick = Mutex<Int64>(1_764_000_000_000)
+    configuration.clock = {
+      Date(timeIntervalSince1970: Double(tick.withLock { $0 += 1; return $0 }) / 1000)
+    }
+    let counter = Mutex<UInt64>(0)
+    configuration.makeID = { Fixture.id(counter.withLock { $0 += 1; return $0 }) }
+    configuration.startingCredits = startingCredits
+    configuration.lockTimeout = .milliseconds(300)
+    self.configuration = configuration
+  }
+
+  /// The n-th id the seeded source hands out.
+  static func id(_ n: UInt64) -> UUID {
+    UUID(uuidString: String(format: "00000000-0000-4000-8000-%012llx", n))!
+  }
+
+  func open() async throws -> Ledger {
+    try await Ledger.open(path: path, configuration: configuration)
+  }
+
+  /// A raw GRDB connection to the same file, to look at (or tamper with) what is stored.
+  func raw() throws -> DatabaseQueue {
+    try DatabaseQueue(path: path)
+  }
+
+  func eventCount() throws -> Int {
+    try raw().read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events") ?? -1 }
+  }
+
+  /// Every row of both projections, as text, in a fixed order: to compare tables exactly.
+  func projectionDump() throws -> [String] {
+    try raw().read { db in
+      let profiles = try Row.fetchAll(db, sql: "SELECT * FROM profiles ORDER BY id")
+      let mails = try Row.fetchAll(db, sql: "SELECT * FROM user_mails ORDER BY seq")
+      return (profiles + mails).map(\.description)
+    }
+  }
+
+  static func mail(
+    to userID: UUID, credits: Int64 = 1, subject: String = "Hello", type: MailType = .custom,
+    recipient: String = "bob@example.com"
+  ) -> SendMail {
+    SendMail(
+      userID: userID, recipientEmail: recipient, subject: subject,
+      content: "<p>Hi Bob</p>", mailType: type, credits: credits)
+  }
+}
