@@ -20,7 +20,7 @@ public final class Ledger: Sendable {
   public let reader: LedgerReader
   let configuration: LedgerConfiguration
   let writer: Writer
-  private let pool: DatabasePool
+  let pool: DatabasePool
   private let lock: WriterLock
 
   private init(

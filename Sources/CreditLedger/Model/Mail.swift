@@ -1,7 +1,7 @@
 import Foundation
 
 /// A row of the `user_mails` projection: a mail a user sent, and what it cost.
-public struct Mail: Sendable, Hashable, Codable {
+public struct Mail: Sendable, Hashable {
   /// `id`.
   public var id: UUID
   /// `user_id`: who sent it and paid.
@@ -43,7 +43,7 @@ public struct Mail: Sendable, Hashable, Codable {
 
 /// What a successful send returns: the seed function's `{success, credits_used, remaining_credits}`
 /// plus the new mail's id.
-public struct MailReceipt: Sendable, Hashable, Codable {
+public struct MailReceipt: Sendable, Hashable {
   /// The id of the mail now in `user_mails`.
   public var mailID: UUID
   /// Credits deducted.
@@ -63,7 +63,7 @@ public struct MailReceipt: Sendable, Hashable, Codable {
 }
 
 /// What a successful refund returns.
-public struct RefundReceipt: Sendable, Hashable, Codable {
+public struct RefundReceipt: Sendable, Hashable {
   /// The refunded mail.
   public var mailID: UUID
   /// Whose credits came back.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A row of the `profiles` projection: the seed's `profiles` table.
-public struct Profile: Sendable, Hashable, Codable {
+public struct Profile: Sendable, Hashable {
   /// `id`: the user's id.
   public var id: UUID
   /// `email`.
@@ -24,7 +24,7 @@ public struct Profile: Sendable, Hashable, Codable {
 }
 
 /// One user's credits.
-public struct Balance: Sendable, Hashable, Codable {
+public struct Balance: Sendable, Hashable {
   /// The user.
   public var userID: UUID
   /// Their credits.

@@ -95,7 +95,7 @@ public struct LedgerReader: Sendable {
 }
 
 /// One line of ``LedgerReader/stats(userID:since:as:)``.
-public struct MailTypeStats: Sendable, Hashable, Codable {
+public struct MailTypeStats: Sendable, Hashable {
   /// `mail_type`.
   public var mailType: MailType
   /// How many mails of this type.
