@@ -1,0 +1,132 @@
+import CreditLedger
+import Foundation
+import GRDB
+import Testing
+
+@Suite("Projections: current, rebuildable, resumed from their checkpoint")
+struct ProjectionTests {
+  /// A history with every kind of event, including a deleted user.
+  static func populate(_ ledger: Ledger) async throws -> (kept: UUID, deleted: UUID) {
+    let kept = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let deleted = try await ledger.signUp(email: "bob@example.com", as: .service).id
+    for n in 0..<5 {
+      let receipt = try await ledger.send(
+        Fixture.mail(to: kept, credits: Int64(n + 1), type: n.isMultiple(of: 2) ? .custom : .template),
+        as: .service)
+      if n == 2 { _ = try await ledger.refund(mailID: receipt.mailID, as: .service) }
+    }
+    _ = try await ledger.grant(userID: kept, credits: 40, reason: "promo", as: .service)
+    _ = try await ledger.changeEmail(userID: kept, email: "ada@new.example", as: .user(kept))
+    _ = try await ledger.send(Fixture.mail(to: deleted, credits: 9), as: .service)
+    try await ledger.deleteUser(userID: deleted, as: .service)
+    return (kept, deleted)
+  }
+
+  @Test("a read after a write sees the write")
+  func readYourWrites() async throws {
+    let ledger = try await Fixture().open()
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let receipt = try await ledger.send(Fixture.mail(to: user, credits: 4), as: .service)
+    #expect(try await ledger.reader.balance(userID: user, as: .service).credits == 296)
+    #expect(try await ledger.reader.mail(id: receipt.mailID, as: .service).creditsUsed == 4)
+    #expect(try await ledger.reader.profile(userID: user, as: .service).updatedAt > .distantPast)
+    await ledger.close()
+  }
+
+  @Test("rebuilding from the log gives identical tables")
+  func rebuildIsIdentical() async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open()
+    _ = try await Self.populate(ledger)
+    let before = try fixture.projectionDump()
+    let report = try await ledger.rebuildProjections()
+    #expect(report.events == 12)
+    #expect(try fixture.projectionDump() == before)
+    #expect(!before.isEmpty)
+    await ledger.close()
+  }
+
+  @Test("deleting a user removes their profile and mails, as ON DELETE CASCADE did")
+  func deleteCascades() async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open()
+    let (kept, deleted) = try await Self.populate(ledger)
+    let counts = try await fixture.raw().read { db in
+      (
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM user_mails WHERE user_id = ?", arguments: [deleted]),
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM profiles WHERE id = ?", arguments: [deleted]),
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM user_mails WHERE user_id = ?", arguments: [kept])
+      )
+    }
+    #expect(counts.0 == 0 && counts.1 == 0 && counts.2 == 5)
+    await ledger.close()
+  }
+
+  @Test("a deleted user is unknown from then on, and the id is never reused")
+  func deletedUserIsUnknown() async throws {
+    let ledger = try await Fixture().open()
+    let (_, deleted) = try await Self.populate(ledger)
+    await #expect(throws: Rejection.userNotFound(deleted)) {
+      try await ledger.send(Fixture.mail(to: deleted), as: .service)
+    }
+    await #expect(throws: Rejection.userNotFound(deleted)) {
+      try await ledger.grant(userID: deleted, credits: 1, as: .service)
+    }
+    await #expect(throws: Rejection.userNotFound(deleted)) {
+      try await ledger.reader.balance(userID: deleted, as: .service)
+    }
+    await #expect(throws: Rejection.userAlreadyExists(deleted)) {
+      try await ledger.signUp(email: "bob@example.com", userID: deleted, as: .service)
+    }
+    await ledger.close()
+  }
+
+  @Test("close leaves the checkpoint at the last event; reopening applies nothing twice")
+  func checkpointAtClose() async throws {
+    let fixture = try Fixture()
+    var ledger = try await fixture.open()
+    _ = try await Self.populate(ledger)
+    await ledger.close()
+    let checkpoint = try await fixture.raw().read {
+      try Int64.fetchOne($0, sql: "SELECT seq FROM projection_checkpoint")
+    }
+    #expect(checkpoint == 12)
+    let before = try fixture.projectionDump()
+    ledger = try await fixture.open()
+    await ledger.close()
+    #expect(try fixture.projectionDump() == before)
+  }
+
+  @Test("start-up replays only what is past the checkpoint")
+  func startupCatchesUpFromCheckpoint() async throws {
+    let fixture = try Fixture()
+    var ledger = try await fixture.open()
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    _ = try await ledger.send(Fixture.mail(to: user, credits: 5), as: .service)
+    await ledger.close()
+    // A copy whose projections stop at seq 2 …
+    let lagging = fixture.folder.appendingPathComponent("lagging.sqlite").path
+    try FileManager.default.copyItem(atPath: fixture.path, toPath: lagging)
+    ledger = try await fixture.open()
+    _ = try await Self.populate(ledger)
+    await ledger.close()
+    // … is handed the rest of the log without its projection.
+    try await DatabaseQueue(path: lagging).writeWithoutTransaction { db in
+      try db.execute(sql: "ATTACH DATABASE ? AS full", arguments: [fixture.path])
+      try db.execute(sql: "INSERT INTO main.events SELECT * FROM full.events WHERE seq > 2")
+      try db.execute(sql: "DETACH DATABASE full")
+    }
+    // Replaying from seq 0 would insert profiles twice and fail; from the checkpoint it matches.
+    var configuration = fixture.configuration
+    configuration.lockTimeout = .seconds(1)
+    let resumed = try await Ledger.open(path: lagging, configuration: configuration)
+    await resumed.close()
+    let dump: (String) throws -> [String] = { path in
+      try DatabaseQueue(path: path).read { db in
+        try Row.fetchAll(db, sql: "SELECT * FROM profiles ORDER BY id").map(\.description)
+          + Row.fetchAll(db, sql: "SELECT * FROM user_mails ORDER BY seq").map(\.description)
+      }
+    }
+    #expect(try dump(lagging) == dump(fixture.path))
+  }
+}
