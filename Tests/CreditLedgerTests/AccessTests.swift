@@ -26,12 +26,18 @@ struct AccessTests {
     let ada = Principal.user(w.ada)
     let missing = UUID()
     await #expect(throws: Rejection.userNotFound(w.bob)) { try await reader.balance(userID: w.bob, as: ada) }
-    await #expect(throws: Rejection.userNotFound(missing)) { try await reader.balance(userID: missing, as: ada) }
+    await #expect(throws: Rejection.userNotFound(missing)) {
+      try await reader.balance(userID: missing, as: ada)
+    }
     await #expect(throws: Rejection.userNotFound(w.bob)) { try await reader.profile(userID: w.bob, as: ada) }
     await #expect(throws: Rejection.userNotFound(w.bob)) { try await reader.history(userID: w.bob, as: ada) }
     await #expect(throws: Rejection.userNotFound(w.bob)) { try await reader.stats(userID: w.bob, as: ada) }
-    await #expect(throws: Rejection.userNotFound(w.bob)) { try await reader.statement(userID: w.bob, as: ada) }
-    await #expect(throws: Rejection.mailNotFound(w.bobsMail)) { try await reader.mail(id: w.bobsMail, as: ada) }
+    await #expect(throws: Rejection.userNotFound(w.bob)) {
+      try await reader.statement(userID: w.bob, as: ada)
+    }
+    await #expect(throws: Rejection.mailNotFound(w.bobsMail)) {
+      try await reader.mail(id: w.bobsMail, as: ada)
+    }
     await #expect(throws: Rejection.mailNotFound(missing)) { try await reader.mail(id: missing, as: ada) }
     await w.ledger.close()
   }
@@ -83,7 +89,9 @@ struct AccessTests {
     let bob = Principal.user(w.bob)
     #expect(try await w.ledger.reader.mail(id: w.bobsMail, as: bob).userID == w.bob)
     #expect(try await w.ledger.send(Fixture.mail(to: w.bob, credits: 7), as: bob).remainingCredits == 290)
-    #expect(try await w.ledger.changeEmail(userID: w.bob, email: "bob@new.example", as: bob).email == "bob@new.example")
+    #expect(
+      try await w.ledger.changeEmail(userID: w.bob, email: "bob@new.example", as: bob).email
+        == "bob@new.example")
     #expect(try await w.ledger.reader.history(userID: w.bob, as: bob).items.count == 2)
     #expect(try await w.ledger.reader.statement(userID: w.bob, as: bob).lines.count == 4)
     await w.ledger.close()

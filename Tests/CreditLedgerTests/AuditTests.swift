@@ -17,7 +17,10 @@ struct AuditTests {
     try await ledger.deleteUser(userID: bob, as: .service)  // 6: bob gone
     let reader = ledger.reader
     func at(_ point: AsOf) async throws -> [UUID: Int64] {
-      Dictionary(uniqueKeysWithValues: try await reader.balances(asOf: point, as: .service).map { ($0.userID, $0.credits) })
+      Dictionary(
+        uniqueKeysWithValues: try await reader.balances(asOf: point, as: .service).map {
+          ($0.userID, $0.credits)
+        })
     }
     #expect(try await at(.seq(0)) == [:])
     #expect(try await at(.seq(2)) == [ada: 300, bob: 50])
@@ -39,7 +42,8 @@ struct AuditTests {
     _ = try await ledger.refund(mailID: mail.mailID, as: .service)
     _ = try await ledger.changeEmail(userID: ada, email: "ada@new.example", as: .service)
     let full = try await ledger.reader.statement(userID: ada, as: .service)
-    #expect(full.lines.map(\.kind) == [.userSignedUp, .mailSent, .creditsGranted, .creditsRefunded, .emailChanged])
+    #expect(
+      full.lines.map(\.kind) == [.userSignedUp, .mailSent, .creditsGranted, .creditsRefunded, .emailChanged])
     #expect(full.lines.map(\.credits) == [300, -20, 7, 20, 0])
     #expect(full.lines.map(\.creditsAfter) == [300, 280, 287, 307, 307])
     #expect(full.lines[1].mailID == mail.mailID && full.lines[2].detail == "promo")
@@ -76,7 +80,9 @@ struct AuditTests {
         sql: "UPDATE events SET payload = replace(payload, '\"credits\":5', '\"credits\":500') WHERE seq = 2")
     }
     let reader = try LedgerReader.open(path: fixture.path)
-    await #expect(throws: LedgerError.corruptLog(seq: 2, reason: "records credits_after 305, replay gives 800")) {
+    await #expect(
+      throws: LedgerError.corruptLog(seq: 2, reason: "records credits_after 305, replay gives 800")
+    ) {
       try await reader.balances(asOf: .seq(.max), as: .service)
     }
   }

@@ -1,7 +1,7 @@
 import CreditLedger
 import Foundation
-import Synchronization
 import GRDB
+import Synchronization
 import Testing
 
 @Suite("Event log: append-only, one event per command, durable")
@@ -33,7 +33,8 @@ struct EventLogTests {
     _ = try await ledger.changeEmail(userID: user, email: "ada@new.example", as: .service)
     try await ledger.deleteUser(userID: user, as: .service)
     let kinds = try await ledger.reader.events(as: .service).map(\.kind)
-    #expect(kinds == [.userSignedUp, .creditsGranted, .mailSent, .creditsRefunded, .emailChanged, .userDeleted])
+    #expect(
+      kinds == [.userSignedUp, .creditsGranted, .mailSent, .creditsRefunded, .emailChanged, .userDeleted])
     #expect(try await ledger.reader.events(as: .service).map(\.seq) == [1, 2, 3, 4, 5, 6])
     await ledger.close()
   }
@@ -62,7 +63,12 @@ struct EventLogTests {
     let times = [5_000.0, 3_000.0, 4_000.0]
     let index = Mutex(0)
     configuration.clock = {
-      Date(timeIntervalSince1970: times[index.withLock { i in defer { i = min(i + 1, 2) }; return i }])
+      Date(
+        timeIntervalSince1970: times[
+          index.withLock { i in
+            defer { i = min(i + 1, 2) }
+            return i
+          }])
     }
     let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id

@@ -52,7 +52,8 @@ struct QueryTests {
   @Test("the seed's limit/offset works too")
   func limitOffset() async throws {
     let (ledger, user, receipts) = try await sevenMails()
-    let page = try await ledger.reader.history(userID: user, query: HistoryQuery(limit: 2, offset: 5), as: .service)
+    let page = try await ledger.reader.history(
+      userID: user, query: HistoryQuery(limit: 2, offset: 5), as: .service)
     #expect(page.items.map(\.id) == [receipts[1].mailID, receipts[0].mailID])
     #expect(page.nextCursor == nil)
     await ledger.close()
@@ -94,16 +95,18 @@ struct QueryTests {
   func stats() async throws {
     let (ledger, user, receipts) = try await sevenMails()
     let all = try await ledger.reader.stats(userID: user, as: .service)
-    #expect(all == [
-      MailTypeStats(mailType: .custom, count: 4, totalCredits: 1 + 3 + 5 + 7),
-      MailTypeStats(mailType: .template, count: 3, totalCredits: 2 + 4 + 6),
-    ])
+    #expect(
+      all == [
+        MailTypeStats(mailType: .custom, count: 4, totalCredits: 1 + 3 + 5 + 7),
+        MailTypeStats(mailType: .template, count: 3, totalCredits: 2 + 4 + 6),
+      ])
     let fifth = try await ledger.reader.mail(id: receipts[4].mailID, as: .service)
     let recent = try await ledger.reader.stats(userID: user, since: fifth.sentAt, as: .service)
-    #expect(recent == [
-      MailTypeStats(mailType: .custom, count: 2, totalCredits: 5 + 7),
-      MailTypeStats(mailType: .template, count: 1, totalCredits: 6),
-    ])
+    #expect(
+      recent == [
+        MailTypeStats(mailType: .custom, count: 2, totalCredits: 5 + 7),
+        MailTypeStats(mailType: .template, count: 1, totalCredits: 6),
+      ])
     await ledger.close()
   }
 

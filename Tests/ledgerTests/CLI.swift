@@ -63,7 +63,9 @@ struct CLI {
 
   func send(_ user: String, credits: Int = 1, extra: [String] = []) throws -> Result {
     try run(
-      ["send", "--user", user, "--to", "bob@example.com", "--subject", "Hi", "--content", "<p>x</p>",
-       "--type", "custom", "--credits", "\(credits)"] + extra)
+      [
+        "send", "--user", user, "--to", "bob@example.com", "--subject", "Hi", "--content", "<p>x</p>",
+        "--type", "custom", "--credits", "\(credits)",
+      ] + extra)
   }
 }

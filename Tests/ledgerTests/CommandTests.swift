@@ -7,7 +7,9 @@ struct CommandTests {
   @Test("signup prints the profile: a lower-case UUID and ISO 8601 UTC times with milliseconds")
   func signup() throws {
     let cli = try CLI()
-    let result = try cli.run(["signup", "--email", "ada@example.com", "--user-id", "A1B2C3D4-0000-4000-8000-000000000001"])
+    let result = try cli.run([
+      "signup", "--email", "ada@example.com", "--user-id", "A1B2C3D4-0000-4000-8000-000000000001",
+    ])
     #expect(result.status == 0)
     let json = result.json
     #expect(json["id"] as? String == "a1b2c3d4-0000-4000-8000-000000000001")
@@ -40,14 +42,18 @@ struct CommandTests {
     let cli = try CLI()
     let user = try cli.signUp()
     let result = try cli.run(
-      ["send", "--user", user, "--to", "not-an-address", "--subject", "Hi", "--content", "x",
-       "--type", "custom", "--credits", "1"])
+      [
+        "send", "--user", user, "--to", "not-an-address", "--subject", "Hi", "--content", "x",
+        "--type", "custom", "--credits", "1",
+      ])
     #expect(result.status == 2)
     #expect(result.stderr.contains(#""field":"recipient_email""#))
     #expect(try cli.run(["events"]).stdout.split(separator: "\n").count == 1)
     let badType = try cli.run(
-      ["send", "--user", user, "--to", "b@example.com", "--subject", "Hi", "--content", "x",
-       "--type", "newsletter", "--credits", "1"])
+      [
+        "send", "--user", user, "--to", "b@example.com", "--subject", "Hi", "--content", "x",
+        "--type", "newsletter", "--credits", "1",
+      ])
     #expect(badType.status == 64)
     #expect(badType.stderr.contains("custom") && badType.stderr.contains("template"))
   }
@@ -72,7 +78,9 @@ struct CommandTests {
     #expect(try cli.run(["refund", "--mail", mail]).status == 1)
     let changed = try cli.run(["change-email", "--user", user, "--email", "ada@new.example"])
     #expect(changed.json["email"] as? String == "ada@new.example")
-    #expect(try cli.run(["grant", "--user", user, "--credits", "5", "--reason", "promo"]).json["credits"] as? Int == 305)
+    #expect(
+      try cli.run(["grant", "--user", user, "--credits", "5", "--reason", "promo"]).json["credits"] as? Int
+        == 305)
     #expect(try cli.run(["delete-user", "--user", user]).status == 0)
     #expect(try cli.run(["balance", "--user", user]).status == 3)
     #expect(try cli.send(user).status == 3)
@@ -108,8 +116,10 @@ struct CommandTests {
     try Data("<h1>Hello</h1>".utf8).write(to: file)
     for _ in 0..<3 {
       _ = try cli.run(
-        ["send", "--user", user, "--to", "bob@example.com", "--subject", "S", "--content-file", file.path,
-         "--type", "template", "--credits", "2"])
+        [
+          "send", "--user", user, "--to", "bob@example.com", "--subject", "S", "--content-file", file.path,
+          "--type", "template", "--credits", "2",
+        ])
     }
     let first = try cli.run(["history", "--user", user, "--limit", "2"]).json
     #expect((first["items"] as? [[String: Any]])?.first?["content"] as? String == "<h1>Hello</h1>")
@@ -122,7 +132,8 @@ struct CommandTests {
     #expect((statement["lines"] as? [Any])?.count == 2)
     let balances = try cli.run(["balances", "--seq", "3"]).stdout
     #expect(balances.contains(#""credits":296"#))
-    let viaEnvironment = try cli.run(["balance", "--user", user], db: false, environment: ["LEDGER_DB": cli.path])
+    let viaEnvironment = try cli.run(
+      ["balance", "--user", user], db: false, environment: ["LEDGER_DB": cli.path])
     #expect(viaEnvironment.json["credits"] as? Int == 294)
   }
 }

@@ -19,7 +19,8 @@ struct ConcurrencyTests {
     #expect(try cli.run(["balance", "--user", user]).json["credits"] as? Int == 0)
   }
 
-  @Test("while a long-lived writer holds the file, a write fails after the timeout saying the ledger is in use")
+  @Test(
+    "while a long-lived writer holds the file, a write fails after the timeout saying the ledger is in use")
   func writerHoldsTheFile() async throws {
     let cli = try CLI()
     let user = try cli.signUp()

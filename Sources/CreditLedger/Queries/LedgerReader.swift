@@ -11,11 +11,6 @@ public struct LedgerReader: Sendable {
   let database: any DatabaseReader
   let limits: Limits
 
-  init(database: any DatabaseReader, limits: Limits) {
-    self.database = database
-    self.limits = limits
-  }
-
   /// Opens the ledger at `path` for reading only: no writer lock, no migration, no file
   /// created. Throws ``LedgerError/ledgerNotFound(path:)`` when there is none.
   public static func open(path: String, limits: Limits = .init()) throws -> LedgerReader {

@@ -61,7 +61,8 @@ struct EventPayload: Codable {
       guard let credits, let creditsAfter else { return nil }
       return .creditsGranted(credits: credits, reason: reason, creditsAfter: creditsAfter)
     case .mailSent:
-      guard let mailID = mailID.flatMap(UUID.init(uuidString:)), let recipientEmail, let subject, let content, let mailType,
+      guard let mailID = mailID.flatMap(UUID.init(uuidString:)), let recipientEmail, let subject, let content,
+        let mailType,
         let creditsUsed, let creditsAfter
       else { return nil }
       let mail = Event.Mail(
@@ -70,7 +71,8 @@ struct EventPayload: Codable {
       return .mailSent(mail, creditsAfter: creditsAfter)
     case .creditsRefunded:
       guard let mailID = mailID.flatMap(UUID.init(uuidString:)), let credits,
-        let creditsAfter else { return nil }
+        let creditsAfter
+      else { return nil }
       return .creditsRefunded(mailID: mailID, credits: credits, creditsAfter: creditsAfter)
     case .emailChanged:
       guard let email else { return nil }

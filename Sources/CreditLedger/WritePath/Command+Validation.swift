@@ -53,7 +53,8 @@ extension Command {
     }
     let parts = email.split(separator: "@", omittingEmptySubsequences: false)
     let forbidden = email.unicodeScalars.contains {
-      $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F || "<>,;\"()[]\\".unicodeScalars.contains($0)
+      $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F
+        || "<>,;\"()[]\\".unicodeScalars.contains($0)
     }
     guard parts.count == 2, !parts[0].isEmpty, !forbidden,
       parts[1].split(separator: ".", omittingEmptySubsequences: false).count >= 2,

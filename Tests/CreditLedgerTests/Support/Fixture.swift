@@ -17,10 +17,21 @@ struct Fixture {
     var configuration = LedgerConfiguration()
     let tick = Mutex<Int64>(1_764_000_000_000)
     configuration.clock = {
-      Date(timeIntervalSince1970: Double(tick.withLock { $0 += 1; return $0 }) / 1000)
+      Date(
+        timeIntervalSince1970: Double(
+          tick.withLock {
+            $0 += 1
+            return $0
+          }) / 1000)
     }
     let counter = Mutex<UInt64>(0)
-    configuration.makeID = { Fixture.id(counter.withLock { $0 += 1; return $0 }) }
+    configuration.makeID = {
+      Fixture.id(
+        counter.withLock {
+          $0 += 1
+          return $0
+        })
+    }
     configuration.startingCredits = startingCredits
     configuration.lockTimeout = .milliseconds(300)
     self.configuration = configuration
