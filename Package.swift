@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "CreditLedger", targets: ["CreditLedger"]),
+    .library(name: "LedgerLoad", targets: ["LedgerLoad"]),
     .executable(name: "ledger", targets: ["ledger"]),
   ],
   dependencies: [
@@ -17,10 +18,12 @@ let package = Package(
       name: "CreditLedger",
       dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
     ),
+    .target(name: "LedgerLoad", dependencies: ["CreditLedger"]),
     .executableTarget(
       name: "ledger",
       dependencies: [
         "CreditLedger",
+        "LedgerLoad",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

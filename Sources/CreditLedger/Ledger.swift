@@ -88,6 +88,6 @@ public final class Ledger: Sendable {
     try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
   }
 
-  /// Commands waiting for the writer's next batch.
-  public var queueDepth: Int { writer.queueDepth }
+  /// How the writer's batches have gone since the ledger opened.
+  public var statistics: WriterStatistics { writer.statistics }
 }

@@ -29,6 +29,8 @@ final class Writer: Sendable {
   }
 
   private let queue = Mutex(Queue())
+  private let batchesCommitted = Atomic<Int>(0)
+  private let commandsCommitted = Atomic<Int>(0)
   private let wake = DispatchSemaphore(value: 0)
   private let core: WriterCore
   private let batchCommandsMax: Int
@@ -64,6 +66,13 @@ final class Writer: Sendable {
   /// Commands waiting for the next batch.
   var queueDepth: Int { queue.withLock { $0.requests.count } }
 
+  /// Batches and commands the writer has handled since it started.
+  var statistics: WriterStatistics {
+    WriterStatistics(
+      batches: batchesCommitted.load(ordering: .relaxed),
+      commands: commandsCommitted.load(ordering: .relaxed), queueDepth: queueDepth)
+  }
+
   /// Stops taking commands, commits what is queued, and returns when the thread is done.
   func close() async {
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -87,6 +96,8 @@ final class Writer: Sendable {
         continue
       }
       let results = core.commit(batch)
+      batchesCommitted.add(1, ordering: .relaxed)
+      commandsCommitted.add(batch.count, ordering: .relaxed)
       for (request, result) in zip(batch, results) { request.continuation.resume(with: result) }
     }
     let stopped = queue.withLock { queue in

@@ -1,0 +1,12 @@
+/// Counters of the single writer: how well group commit is batching.
+public struct WriterStatistics: Sendable, Hashable {
+  /// Transactions handled (one fsync each when they appended anything).
+  public var batches: Int
+  /// Commands handled, accepted or rejected.
+  public var commands: Int
+  /// Commands waiting for the next batch right now.
+  public var queueDepth: Int
+
+  /// Commands per batch on average.
+  public var averageBatchSize: Double { batches == 0 ? 0 : Double(commands) / Double(batches) }
+}

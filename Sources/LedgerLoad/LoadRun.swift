@@ -1,0 +1,194 @@
+import CreditLedger
+import Foundation
+import Synchronization
+
+/// A closed-loop load on a ledger: `concurrency` callers, each sending a mail as soon as its
+/// last one was answered, for `duration`. Shared by `ledger bench` and the benchmarks.
+public struct LoadRun: Sendable {
+  /// What to run.
+  public struct Settings: Sendable, Hashable {
+    /// Callers sending at once.
+    public var concurrency = 32
+    /// How long to send.
+    public var duration: Duration = .seconds(10)
+    /// Users the sends spread over, uniformly.
+    public var users = 10_000
+    /// Size of each mail's HTML body.
+    public var bodyBytes = 1024
+    /// Put every caller on one user.
+    public var hot = false
+    /// Credits each send costs.
+    public var creditsPerSend: Int64 = 1
+    /// Credits each user starts with.
+    public var startingCredits: Int64 = 1_000_000_000
+
+    /// The defaults: 32 callers, 10 s, 10,000 users, 1 KiB bodies.
+    public init() {}
+  }
+
+  /// What a run measured.
+  public struct Report: Sendable, Encodable {
+    /// Accepted deductions per second.
+    public var deductionsPerSecond: Double
+    /// Accepted deductions in all.
+    public var deductions: Int
+    /// Sends refused (insufficient credits).
+    public var rejected: Int
+    /// Latency percentiles of accepted sends, milliseconds.
+    public var p50Milliseconds: Double
+    /// 99th percentile.
+    public var p99Milliseconds: Double
+    /// 99.9th percentile.
+    public var p999Milliseconds: Double
+    /// The largest.
+    public var maxMilliseconds: Double
+    /// Commands per commit, on average.
+    public var averageBatchSize: Double
+    /// The seconds the load ran.
+    public var seconds: Double
+    /// The settings it ran with.
+    public var concurrency: Int
+    /// Users.
+    public var users: Int
+    /// Body size.
+    public var bodyBytes: Int
+    /// All on one user.
+    public var hot: Bool
+
+    enum CodingKeys: String, CodingKey {
+      case deductionsPerSecond = "deductions_per_second"
+      case deductions, rejected, seconds, concurrency, users, hot
+      case p50Milliseconds = "p50_ms"
+      case p99Milliseconds = "p99_ms"
+      case p999Milliseconds = "p999_ms"
+      case maxMilliseconds = "max_ms"
+      case averageBatchSize = "average_batch_size"
+      case bodyBytes = "body_bytes"
+    }
+  }
+
+  /// The settings.
+  public var settings: Settings
+
+  /// A run with these settings.
+  public init(settings: Settings) { self.settings = settings }
+
+  /// Signs up the users (unless the ledger has them already) and returns their ids.
+  public func prepare(_ ledger: Ledger) async throws -> [UUID] {
+    let count = settings.hot ? 1 : settings.users
+    let ids = (0..<count).map { Self.userID($0) }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for (index, id) in ids.enumerated() {
+        if index >= 64 { try await group.next() }
+        group.addTask {
+          do {
+            _ = try await ledger.signUp(
+              email: "user\(index)@example.com", userID: id, credits: settings.startingCredits,
+              as: .service)
+          } catch Rejection.userAlreadyExists {}
+        }
+      }
+      try await group.waitForAll()
+    }
+    return ids
+  }
+
+  /// The n-th load user's id: fixed, so a run on an existing `--db` reuses its users.
+  static func userID(_ n: Int) -> UUID {
+    UUID(uuidString: String(format: "10ad0000-0000-4000-8000-%012x", n))!
+  }
+
+  /// Runs the load; `progress` is called about once a second with (elapsed s, deductions so far).
+  public func run(
+    _ ledger: Ledger, users: [UUID], progress: @escaping @Sendable (Double, Int) -> Void = { _, _ in }
+  ) async throws -> Report {
+    let body = String(repeating: "<p>credit ledger</p>", count: settings.bodyBytes / 20 + 1)
+      .prefix(settings.bodyBytes)
+    let content = String(body)
+    let done = Counter()
+    let before = ledger.statistics
+    let start = ContinuousClock.now
+    let deadline = start + settings.duration
+    let reporter = Task {
+      while !Task.isCancelled {
+        try await Task.sleep(for: .seconds(1))
+        progress(Self.seconds(start.duration(to: .now)), done.value.load(ordering: .relaxed))
+      }
+    }
+    let perCaller = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
+      for caller in 0..<settings.concurrency {
+        group.addTask {
+          try await callerLoop(
+            ledger, users: users, caller: caller, content: content, deadline: deadline, done: done)
+        }
+      }
+      return try await group.reduce(into: [([Double], Int)]()) { $0.append($1) }
+    }
+    reporter.cancel()
+    let elapsed = Self.seconds(start.duration(to: .now))
+    let after = ledger.statistics
+    var latencies = perCaller.flatMap { $0.0 }
+    latencies.sort()
+    let batches = after.batches - before.batches
+    return Report(
+      deductionsPerSecond: Double(latencies.count) / elapsed, deductions: latencies.count,
+      rejected: perCaller.reduce(0) { $0 + $1.1 },
+      p50Milliseconds: Self.percentile(latencies, 0.50), p99Milliseconds: Self.percentile(latencies, 0.99),
+      p999Milliseconds: Self.percentile(latencies, 0.999), maxMilliseconds: latencies.last ?? 0,
+      averageBatchSize: batches == 0 ? 0 : Double(after.commands - before.commands) / Double(batches),
+      seconds: elapsed, concurrency: settings.concurrency, users: users.count,
+      bodyBytes: settings.bodyBytes, hot: settings.hot)
+  }
+
+  private func callerLoop(
+    _ ledger: Ledger, users: [UUID], caller: Int, content: String, deadline: ContinuousClock.Instant,
+    done: Counter
+  ) async throws -> ([Double], Int) {
+    var generator = SplitMix64(seed: UInt64(caller))
+    var latencies: [Double] = []
+    latencies.reserveCapacity(4096)
+    var rejected = 0
+    while ContinuousClock.now < deadline {
+      let user = users[Int(generator.next() % UInt64(users.count))]
+      let mail = SendMail(
+        userID: user, recipientEmail: "bob@example.com", subject: "Your credits",
+        content: content, mailType: .custom, credits: settings.creditsPerSend)
+      let sent = ContinuousClock.now
+      do {
+        _ = try await ledger.send(mail, as: .service)
+        latencies.append(Self.seconds(sent.duration(to: .now)) * 1000)
+        done.value.add(1, ordering: .relaxed)
+      } catch Rejection.insufficientCredits {
+        rejected += 1
+      }
+    }
+    return (latencies, rejected)
+  }
+
+  static func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+  }
+
+  static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
+  }
+}
+
+/// A small seeded generator, so that every caller's choice of users replays exactly.
+struct SplitMix64: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+/// Deductions done so far, shared by the callers and the progress reporter.
+final class Counter: Sendable {
+  let value = Atomic<Int>(0)
+}
