@@ -69,19 +69,25 @@ extension Command {
   static func checkText(
     _ text: String, field: String, bytesMax: Int, line: Bool
   ) throws(Rejection) {
-    if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-      throw .invalidField(field: field, reason: "must not be empty")
-    }
-    if text.utf8.count > bytesMax {
+    // Byte scans on the UTF-8 view: every byte of a multi-byte character is ≥ 0x80, so ASCII
+    // controls and NUL are found without decoding, and a 512 KiB body costs one pass.
+    let bytes = text.utf8
+    if bytes.count > bytesMax {
       throw .invalidField(field: field, reason: "must be at most \(bytesMax) bytes")
     }
-    if text.unicodeScalars.contains(where: { $0.value == 0 }) {
+    if !bytes.contains(where: { !Self.asciiWhitespace.contains($0) }) {
+      throw .invalidField(field: field, reason: "must not be empty")
+    }
+    if bytes.contains(0) {
       throw .invalidField(field: field, reason: "must not contain NUL characters")
     }
-    if line, text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+    if line, bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
       throw .invalidField(field: field, reason: "must be one line without control characters")
     }
   }
+
+  /// Space, tab, line feed, vertical tab, form feed, carriage return.
+  private static let asciiWhitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D]
 
   static func checkIdempotencyKey(_ key: String, limits: Limits) throws(Rejection) {
     let field = "idempotency_key"
