@@ -16,7 +16,10 @@ let package = Package(
   targets: [
     .target(
       name: "CreditLedger",
-      dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: [
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
+      ]
     ),
     .target(name: "LedgerLoad", dependencies: ["CreditLedger"]),
     .executableTarget(

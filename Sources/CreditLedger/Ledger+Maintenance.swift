@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What ``Ledger/rebuildProjections()`` did.
 public struct RebuildReport: Sendable, Hashable, Encodable {
@@ -20,11 +19,11 @@ extension Ledger {
   /// Drops `profiles` and `user_mails` and replays the whole log into new ones, in one
   /// transaction: readers see the old tables until the new ones are complete.
   ///
-  /// It runs on GRDB's writer queue, so it takes its turn between the writer's batches; the
-  /// writer's balances need no change, since they fold the same log.
+  /// It runs on the writer thread, between batches, and checks that the replayed balances
+  /// are the writer's own.
   public func rebuildProjections() async throws -> RebuildReport {
     let start = ContinuousClock.now
-    let events = try await pool.write { db in try Projector.rebuild(db).events }
+    let events = try await writer.rebuild()
     let elapsed = start.duration(to: .now)
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     return RebuildReport(

@@ -32,7 +32,8 @@ public final class Ledger: Sendable {
     self.pool = pool
     self.lock = lock
     self.writer = writer
-    reader = LedgerReader(database: pool, limits: configuration.limits)
+    reader = LedgerReader(
+      database: pool, limits: configuration.limits, freshness: { await writer.waitForProjection() })
   }
 
   /// Opens (creating if needed) the ledger at `path` as its one writer: takes the writer
@@ -64,6 +65,9 @@ public final class Ledger: Sendable {
       // set it here, on the writer connection, once the pool is open.
       try db.execute(
         sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())")
+      // 64 MiB of page cache: projection catch-ups touch pages all over the indexes, and
+      // SQLite's 2 MiB default sent them back to the file for every catch-up.
+      try db.execute(sql: "PRAGMA cache_size = -65536")
       var state = LedgerState()
       try db.inTransaction(.immediate) {
         state = try Projector.loadState(db)
@@ -86,6 +90,13 @@ public final class Ledger: Sendable {
   /// The `synchronous` setting in force on the writer connection (2 is FULL, 1 NORMAL).
   public func synchronousSetting() throws -> Int {
     try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+  }
+
+  /// Returns once the projections hold every write acknowledged before the call. The
+  /// ledger's own ``reader`` does this before each query; call it before reading the
+  /// projection tables some other way (SQL on the file, a backup).
+  public func waitForProjections() async {
+    await writer.waitForProjection()
   }
 
   /// How the writer's batches have gone since the ledger opened.

@@ -21,7 +21,7 @@ public struct LedgerConfiguration: Sendable {
   /// The time source for events; inject a fixed clock to make tests replay exactly.
   public var clock: @Sendable () -> Date = { Date() }
   /// The id source for new users and mails; inject a seeded one to make tests replay exactly.
-  public var makeID: @Sendable () -> UUID = { UUID() }
+  public var makeID: @Sendable () -> UUID = { RandomID.make() }
 
   /// The default configuration.
   public init() {}

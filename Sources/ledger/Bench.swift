@@ -22,7 +22,9 @@ struct Bench: AsyncParsableCommand {
     guard (1...4096).contains(concurrency) else { throw ValidationError("--concurrency must be 1…4096") }
     guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be 0…3600 s") }
     guard (1...10_000_000).contains(users) else { throw ValidationError("--users must be 1…10,000,000") }
-    guard (1...(512 * 1024)).contains(bodyBytes) else { throw ValidationError("--body-bytes must be 1…524288") }
+    guard (1...(512 * 1024)).contains(bodyBytes) else {
+      throw ValidationError("--body-bytes must be 1…524288")
+    }
   }
 
   func run() async throws {
@@ -43,7 +45,8 @@ struct Bench: AsyncParsableCommand {
         let load = LoadRun(settings: settings)
         let ids = try await load.prepare(ledger)
         let report = try await load.run(ledger, users: ids) { elapsed, done in
-          let line = String(format: "bench: %5.1f s  %9d deductions  %8.0f/s\n", elapsed, done, Double(done) / elapsed)
+          let line = String(
+            format: "bench: %5.1f s  %9d deductions  %8.0f/s\n", elapsed, done, Double(done) / elapsed)
           FileHandle.standardError.write(Data(line.utf8))
         }
         await ledger.close()

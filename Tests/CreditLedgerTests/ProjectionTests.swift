@@ -38,6 +38,7 @@ struct ProjectionTests {
     let fixture = try Fixture()
     let ledger = try await fixture.open()
     _ = try await Self.populate(ledger)
+    await ledger.waitForProjections()
     let before = try fixture.projectionDump()
     let report = try await ledger.rebuildProjections()
     #expect(report.events == 12)
@@ -51,6 +52,7 @@ struct ProjectionTests {
     let fixture = try Fixture()
     let ledger = try await fixture.open()
     let (kept, deleted) = try await Self.populate(ledger)
+    await ledger.waitForProjections()
     let counts = try await fixture.raw().read { db in
       (
         try Int.fetchOne(db, sql: "SELECT count(*) FROM user_mails WHERE user_id = ?", arguments: [deleted]),
@@ -125,8 +127,47 @@ struct ProjectionTests {
       try DatabaseQueue(path: path).read { db in
         try Row.fetchAll(db, sql: "SELECT * FROM profiles ORDER BY id").map(\.description)
           + Row.fetchAll(db, sql: "SELECT * FROM user_mails ORDER BY seq").map(\.description)
+          + Row.fetchAll(db, sql: "SELECT * FROM user_events ORDER BY user_id, seq").map(\.description)
       }
     }
     #expect(try dump(lagging) == dump(fixture.path))
+  }
+}
+
+@Suite("Projection lag: bounded, and invisible to the library's own reads")
+struct ProjectionLagTests {
+  @Test("with a long lag bound the file's projection trails, yet the ledger's reader sees every write")
+  func readerSeesOwnWritesDespiteLag() async throws {
+    let fixture = try Fixture()
+    var configuration = fixture.configuration
+    configuration.limits.projectionLagMax = .seconds(60)
+    configuration.limits.projectionBatchEventsMax = 1_000_000
+    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let receipt = try await ledger.send(Fixture.mail(to: user, credits: 9), as: .service)
+    let stale = try LedgerReader.open(path: fixture.path)
+    await #expect(throws: Rejection.userNotFound(user)) {
+      try await stale.balance(userID: user, as: .service)
+    }
+    #expect(try await ledger.reader.balance(userID: user, as: .service).credits == 291)
+    #expect(try await ledger.reader.mail(id: receipt.mailID, as: .service).creditsUsed == 9)
+    #expect(ledger.statistics.projectedSeq == ledger.statistics.committedSeq)
+    #expect(try await stale.balance(userID: user, as: .service).credits == 291)
+    await ledger.close()
+  }
+
+  @Test("with the default bound, an outside reader sees a write within the lag")
+  func outsideReaderCatchesUp() async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open()
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let outside = try LedgerReader.open(path: fixture.path)
+    var seen = false
+    for _ in 0..<200 where !seen {
+      try await Task.sleep(for: .milliseconds(5))
+      seen = (try? await outside.balance(userID: user, as: .service)) != nil
+    }
+    #expect(seen)
+    await ledger.close()
   }
 }

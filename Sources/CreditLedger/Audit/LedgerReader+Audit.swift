@@ -23,11 +23,12 @@ extension LedgerReader {
     -> Statement
   {
     if case .user = principal { _ = try await balance(userID: userID, as: principal) }
+    await freshness?()
     let lines = try await database.read { db in
       let through = try asOf.map { try Self.lastSeq($0, db) } ?? .max
       var state = LedgerState()
       var lines: [Statement.Line] = []
-      try EventLog.forEach(after: 0, through: through, userID: userID, db) { event in
+      try EventLog.forEach(userID: userID, through: through, db) { event in
         try state.apply(event)
         lines.append(Self.line(event, creditsAfter: state.balances[userID] ?? 0))
       }

@@ -18,6 +18,11 @@ public struct Limits: Sendable, Hashable {
   public var creditsBalanceMax: Int64 = 1_000_000_000_000
   /// Most commands the writer commits in one transaction.
   public var batchCommandsMax = 4096
+  /// Most committed events the projections may trail the log by before the writer catches
+  /// them up (it also catches up whenever it has nothing else to do).
+  public var projectionBatchEventsMax = 2048
+  /// Longest the projections may trail the log before the writer catches them up.
+  public var projectionLagMax: Duration = .milliseconds(10)
   /// Most rows one history page returns.
   public var historyLimitMax = 1000
   /// Most events one audit feed page returns.

@@ -10,16 +10,22 @@ import GRDB
 public struct LedgerReader: Sendable {
   let database: any DatabaseReader
   let limits: Limits
+  /// Waits until the projections hold every write acknowledged before the query: set by a
+  /// ``Ledger`` for its own reader, so a read after a write sees it. Nil for a reader of a
+  /// file another process writes, which sees the projections as they are (at most
+  /// ``Limits/projectionLagMax`` behind while that writer is busy).
+  let freshness: (@Sendable () async -> Void)?
 
   /// Opens the ledger at `path` for reading only: no writer lock, no migration, no file
   /// created. Throws ``LedgerError/ledgerNotFound(path:)`` when there is none.
   public static func open(path: String, limits: Limits = .init()) throws -> LedgerReader {
-    LedgerReader(database: try Storage.openForReading(path: path), limits: limits)
+    LedgerReader(database: try Storage.openForReading(path: path), limits: limits, freshness: nil)
   }
 
   /// The user's profile.
   public func profile(userID: UUID, as principal: Principal) async throws -> Profile {
     guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
+    await freshness?()
     let profile = try await database.read { db in
       try Row.fetchOne(
         db, sql: "SELECT id, email, credits, created_at, updated_at FROM profiles WHERE id = ?",
@@ -38,6 +44,7 @@ public struct LedgerReader: Sendable {
   /// The user's credits (the seed's "optimized query for credit balance").
   public func balance(userID: UUID, as principal: Principal) async throws -> Balance {
     guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
+    await freshness?()
     let credits = try await database.read { db in
       try Int64.fetchOne(db, sql: "SELECT credits FROM profiles WHERE id = ?", arguments: [userID])
     }
@@ -47,6 +54,7 @@ public struct LedgerReader: Sendable {
 
   /// One mail by id.
   public func mail(id: UUID, as principal: Principal) async throws -> Mail {
+    await freshness?()
     let mail = try await database.read { db in
       try Row.fetchOne(
         db, sql: "SELECT \(Self.mailColumns) FROM user_mails WHERE id = ?", arguments: [id]
@@ -67,7 +75,7 @@ public struct LedgerReader: Sendable {
       try Row.fetchAll(
         db,
         sql: """
-          SELECT mail_type, count(*), sum(credits_used) FROM user_mails
+          SELECT mail_type, count(*), sum(credits_used) FROM mails
           WHERE user_id = ? AND sent_at >= ? GROUP BY mail_type ORDER BY mail_type
           """, arguments: [userID, sinceMilliseconds]
       ).map { row in

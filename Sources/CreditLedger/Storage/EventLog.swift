@@ -1,18 +1,42 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Reads and appends rows of the `events` table. Appending is the writer's alone.
 enum EventLog {
   static let columns = "seq, kind, user_id, recorded_at, payload, idempotency_key"
 
+  /// Appends one event. The one statement every deduction waits on, so it binds through
+  /// SQLite's C API on GRDB's cached statement: GRDB's argument boxing cost more than the
+  /// insert itself in the profile.
   static func append(_ event: Event, _ db: Database) throws {
     let statement = try db.cachedStatement(
       sql: "INSERT INTO events (\(columns)) VALUES (?, ?, ?, ?, ?, ?)")
-    try statement.execute(arguments: [
-      event.seq, event.kind.rawValue, event.userID, event.recordedAt.millisecondsSince1970,
-      EventPayload.encode(event.body), event.idempotencyKey,
-    ])
+    let handle = statement.sqliteStatement
+    sqlite3_reset(handle)
+    sqlite3_bind_int64(handle, 1, event.seq)
+    sqlite3_bind_text(handle, 2, event.kind.rawValue, -1, transient)
+    withUnsafeBytes(of: event.userID.uuid) { bytes in
+      _ = sqlite3_bind_blob(handle, 3, bytes.baseAddress, 16, transient)
+    }
+    sqlite3_bind_int64(handle, 4, event.recordedAt.millisecondsSince1970)
+    sqlite3_bind_text(handle, 5, EventPayload.encode(event.body), -1, transient)
+    if let key = event.idempotencyKey {
+      sqlite3_bind_text(handle, 6, key, -1, transient)
+    } else {
+      sqlite3_bind_null(handle, 6)
+    }
+    let code = sqlite3_step(handle)
+    sqlite3_reset(handle)
+    guard code == SQLITE_DONE else {
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage,
+        sql: statement.sql)
+    }
   }
+
+  /// SQLite copies the bound bytes (`SQLITE_TRANSIENT`), so Swift's buffers may go right away.
+  private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
   /// Decodes one row selected with ``columns``; a row that does not decode is a corrupt log.
   static func decode(_ row: Row) throws(LedgerError) -> Event {
@@ -37,12 +61,6 @@ enum EventLog {
     return try Row.fetchOne(statement, arguments: [idempotencyKey]).map(decode)
   }
 
-  static func hasEvents(userID: UUID, _ db: Database) throws -> Bool {
-    try Bool.fetchOne(
-      db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE user_id = ?)", arguments: [userID])
-      ?? false
-  }
-
   static func lastSeq(_ db: Database) throws -> Int64 {
     try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM events") ?? 0
   }
@@ -53,18 +71,41 @@ enum EventLog {
       ?? 0
   }
 
-  /// Calls `body` with each event after `seq`, in order, optionally up to `throughSeq`.
+  /// Calls `body` with each event after `seq`, in order, up to `throughSeq`.
   static func forEach(
-    after seq: Int64, through throughSeq: Int64 = .max, userID: UUID? = nil, _ db: Database,
-    _ body: (Event) throws -> Void
+    after seq: Int64, through throughSeq: Int64 = .max, _ db: Database, _ body: (Event) throws -> Void
   ) throws {
-    let filter = userID == nil ? "" : "AND user_id = ?"
-    var arguments: StatementArguments = [seq, throughSeq]
-    if let userID { _ = arguments.append(contentsOf: [userID]) }
     let rows = try Row.fetchCursor(
-      db,
-      sql: "SELECT \(columns) FROM events WHERE seq > ? AND seq <= ? \(filter) ORDER BY seq",
-      arguments: arguments)
+      db, sql: "SELECT \(columns) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+      arguments: [seq, throughSeq])
     while let row = try rows.next() { try body(try decode(row)) }
+  }
+
+  /// Calls `body` with each of one user's events up to `throughSeq`, in order: the projected
+  /// ones through `user_events` and `mails`, then the tail the projection has not reached.
+  /// A deleted user's mails have left the projection, so their history is read from the
+  /// log itself, a scan kept for audits.
+  static func forEach(
+    userID: UUID, through throughSeq: Int64, _ db: Database, _ body: (Event) throws -> Void
+  ) throws {
+    let projected = try Projector.checkpoint(db)
+    let live =
+      try Bool.fetchOne(
+        db, sql: "SELECT EXISTS (SELECT 1 FROM profiles WHERE id = ?)", arguments: [userID]) ?? false
+    let sql =
+      live
+      ? """
+      SELECT \(columns) FROM events WHERE seq IN
+        (SELECT seq FROM user_events WHERE user_id = ?1 AND seq <= ?2
+         UNION ALL SELECT seq FROM mails WHERE user_id = ?1 AND seq <= ?2) ORDER BY seq
+      """
+      : "SELECT \(columns) FROM events WHERE user_id = ?1 AND seq <= ?2 ORDER BY seq"
+    let rows = try Row.fetchCursor(db, sql: sql, arguments: [userID, min(throughSeq, projected)])
+    while let row = try rows.next() { try body(try decode(row)) }
+    guard throughSeq > projected else { return }
+    let tail = try Row.fetchCursor(
+      db, sql: "SELECT \(columns) FROM events WHERE seq > ? AND seq <= ? AND user_id = ? ORDER BY seq",
+      arguments: [projected, throughSeq, userID])
+    while let row = try tail.next() { try body(try decode(row)) }
   }
 }

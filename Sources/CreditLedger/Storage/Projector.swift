@@ -1,54 +1,76 @@
 import Foundation
 import GRDB
 
-/// Keeps the `profiles` and `user_mails` projections in step with the log. The writer calls it
-/// in the same transaction as each append; rebuild and start-up catch-up call it on replay, so
-/// one function decides what every event means to the tables.
+/// Keeps the projections (`profiles`, `mails`, `user_events`) in step with the log. The writer
+/// calls it for the events it appended, in catch-up transactions that trail the log; start-up
+/// and rebuild call it on replay. One function decides what every event means to the tables.
 enum Projector {
-  static func apply(_ event: Event, _ db: Database) throws {
-    let at = event.recordedAt.millisecondsSince1970
-    switch event.body {
-    case .userSignedUp(let email, let credits):
-      try db.cachedStatement(
-        sql: "INSERT INTO profiles (id, email, credits, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-      ).execute(arguments: [event.userID, email, credits, at, at])
-    case .creditsGranted(_, _, let after):
-      try setCredits(after, of: event.userID, at: at, db)
-    case .mailSent(let mail, let after):
-      try setCredits(after, of: event.userID, at: at, db)
-      try db.cachedStatement(
-        sql: """
-          INSERT INTO user_mails (seq, id, user_id, recipient_email, subject, content, mail_type,
-            credits_used, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """
-      ).execute(arguments: [
-        event.seq, mail.id, event.userID, mail.recipientEmail, mail.subject, mail.content,
-        mail.mailType.rawValue, mail.creditsUsed, at,
-      ])
-    case .creditsRefunded(let mailID, let credits, let after):
-      try setCredits(after, of: event.userID, at: at, db)
-      try db.cachedStatement(sql: "UPDATE user_mails SET credits_refunded = ? WHERE id = ?")
-        .execute(arguments: [credits, mailID])
-    case .emailChanged(let email):
-      try db.cachedStatement(sql: "UPDATE profiles SET email = ?, updated_at = ? WHERE id = ?")
-        .execute(arguments: [email, at, event.userID])
-    case .userDeleted:
-      // The seed's ON DELETE CASCADE: the profile and every mail of the user go.
-      try db.execute(sql: "DELETE FROM user_mails WHERE user_id = ?", arguments: [event.userID])
-      try db.execute(sql: "DELETE FROM profiles WHERE id = ?", arguments: [event.userID])
+  /// Projects `events` (consecutive, oldest first) and moves the checkpoint to the last.
+  ///
+  /// A profile's credits and `updated_at` are written once per catch-up, with their final
+  /// values: a user with a hundred sends in one catch-up costs one row update, not a hundred.
+  static func apply(_ events: [Event], _ db: Database) throws {
+    guard let last = events.last else { return }
+    var credits: [UUID: Int64] = [:]
+    var touched: [UUID: Int64] = [:]
+    for event in events {
+      let at = event.recordedAt.millisecondsSince1970
+      if event.kind != .mailSent {
+        try db.cachedStatement(sql: "INSERT INTO user_events (user_id, seq) VALUES (?, ?)")
+          .execute(arguments: [event.userID, event.seq])
+      }
+      switch event.body {
+      case .userSignedUp(let email, let start):
+        try db.cachedStatement(
+          sql: "INSERT INTO profiles (id, email, credits, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [event.userID, email, start, at, at])
+      case .creditsGranted(_, _, let after):
+        credits[event.userID] = after
+      case .mailSent(let mail, let after):
+        credits[event.userID] = after
+        try db.cachedStatement(
+          sql: """
+            INSERT INTO mails (seq, id, user_id, recipient_email, subject, mail_type, credits_used,
+              sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).execute(arguments: [
+          event.seq, mail.id, event.userID, mail.recipientEmail, mail.subject, mail.mailType,
+          mail.creditsUsed, at,
+        ])
+      case .creditsRefunded(let mailID, let refunded, let after):
+        credits[event.userID] = after
+        try db.cachedStatement(sql: "UPDATE mails SET credits_refunded = ? WHERE id = ?")
+          .execute(arguments: [refunded, mailID])
+      case .emailChanged(let email):
+        try db.cachedStatement(sql: "UPDATE profiles SET email = ? WHERE id = ?")
+          .execute(arguments: [email, event.userID])
+      case .userDeleted:
+        // The seed's ON DELETE CASCADE: the profile and every mail of the user go.
+        credits[event.userID] = nil
+        touched[event.userID] = nil
+        try db.cachedStatement(sql: "DELETE FROM mails WHERE user_id = ?").execute(arguments: [event.userID])
+        try db.cachedStatement(sql: "DELETE FROM profiles WHERE id = ?").execute(arguments: [event.userID])
+        continue
+      }
+      touched[event.userID] = at
     }
-  }
-
-  private static func setCredits(_ credits: Int64, of user: UUID, at: Int64, _ db: Database) throws {
-    try db.cachedStatement(sql: "UPDATE profiles SET credits = ?, updated_at = ? WHERE id = ?")
-      .execute(arguments: [credits, at, user])
+    for (user, at) in touched {
+      if let balance = credits[user] {
+        try db.cachedStatement(sql: "UPDATE profiles SET credits = ?, updated_at = ? WHERE id = ?")
+          .execute(arguments: [balance, at, user])
+      } else {
+        try db.cachedStatement(sql: "UPDATE profiles SET updated_at = ? WHERE id = ?")
+          .execute(arguments: [at, user])
+      }
+    }
+    try setCheckpoint(last.seq, db)
   }
 
   static func checkpoint(_ db: Database) throws -> Int64 {
     try Int64.fetchOne(db, sql: "SELECT seq FROM projection_checkpoint WHERE id = 1") ?? 0
   }
 
-  static func setCheckpoint(_ seq: Int64, _ db: Database) throws {
+  private static func setCheckpoint(_ seq: Int64, _ db: Database) throws {
     try db.cachedStatement(sql: "UPDATE projection_checkpoint SET seq = ? WHERE id = 1")
       .execute(arguments: [seq])
   }
@@ -61,19 +83,26 @@ enum Projector {
     return state
   }
 
-  /// Projects every event after the checkpoint, checking each against `state`; returns how
-  /// many it applied. Runs inside the caller's transaction.
+  /// Projects every event after the checkpoint, checking each against `state`, in chunks;
+  /// returns how many it applied. Runs inside the caller's transaction.
   @discardableResult
-  static func catchUp(_ state: inout LedgerState, _ db: Database) throws -> Int64 {
+  static func catchUp(_ state: inout LedgerState, _ db: Database, chunkEventsMax: Int = 8192) throws -> Int64
+  {
     let from = try checkpoint(db)
-    var last = from
+    var chunk: [Event] = []
+    chunk.reserveCapacity(chunkEventsMax)
+    var count: Int64 = 0
     try EventLog.forEach(after: from, db) { event in
       try state.apply(event)
-      try apply(event, db)
-      last = event.seq
+      chunk.append(event)
+      if chunk.count == chunkEventsMax {
+        try apply(chunk, db)
+        count += Int64(chunk.count)
+        chunk.removeAll(keepingCapacity: true)
+      }
     }
-    try setCheckpoint(last, db)
-    return last - from
+    try apply(chunk, db)
+    return count + Int64(chunk.count)
   }
 
   /// Drops the projections and replays the whole log into new ones, in the caller's

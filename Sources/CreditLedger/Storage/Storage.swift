@@ -19,7 +19,7 @@ enum Storage {
     }
     let pool = try DatabasePool(path: path, configuration: grdbConfiguration())
     let known = try pool.read { db in
-      try db.tableExists("events") && db.tableExists("profiles") && db.tableExists("user_mails")
+      try db.tableExists("events") && db.tableExists("profiles") && db.tableExists("mails")
     }
     guard known else {
       throw LedgerError.incompatibleSchema(path: path, reason: "it has no ledger tables")

@@ -71,23 +71,24 @@ extension Command {
   ) throws(Rejection) {
     // Byte scans on the UTF-8 view: every byte of a multi-byte character is ≥ 0x80, so ASCII
     // controls and NUL are found without decoding, and a 512 KiB body costs one pass.
-    let bytes = text.utf8
-    if bytes.count > bytesMax {
+    if text.utf8.count > bytesMax {
       throw .invalidField(field: field, reason: "must be at most \(bytesMax) bytes")
     }
-    if !bytes.contains(where: { !Self.asciiWhitespace.contains($0) }) {
+    if !text.utf8Contains({ !Self.isASCIIWhitespace($0) }) {
       throw .invalidField(field: field, reason: "must not be empty")
     }
-    if bytes.contains(0) {
+    if text.utf8Contains({ $0 == 0 }) {
       throw .invalidField(field: field, reason: "must not contain NUL characters")
     }
-    if line, bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+    if line, text.utf8Contains({ $0 < 0x20 || $0 == 0x7F }) {
       throw .invalidField(field: field, reason: "must be one line without control characters")
     }
   }
 
   /// Space, tab, line feed, vertical tab, form feed, carriage return.
-  private static let asciiWhitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D]
+  private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || (0x09...0x0D).contains(byte)
+  }
 
   static func checkIdempotencyKey(_ key: String, limits: Limits) throws(Rejection) {
     let field = "idempotency_key"

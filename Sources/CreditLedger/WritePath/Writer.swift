@@ -7,7 +7,9 @@ import Synchronization
 /// Callers enqueue commands and suspend. One dedicated thread takes everything that is
 /// waiting, checks each command against the balances it keeps in memory, and commits the lot
 /// in one transaction: one fsync per batch (group commit), so the more callers wait, the more
-/// each commit carries. A caller is resumed only after its batch is durable.
+/// each commit carries. A caller is resumed only after its batch is durable. Between batches
+/// the same thread brings the projections up to the log, when the lag reaches its bound or
+/// when there is nothing else to do.
 ///
 /// A thread rather than an actor: the notes in `shared/notes/write-path.md` measured an
 /// actor awaiting `pool.write` per batch at about half the throughput of a thread that owns
@@ -22,22 +24,32 @@ final class Writer: Sendable {
 
   private struct Queue: ~Copyable {
     var requests: [Request] = []
+    var rebuilds: [CheckedContinuation<Int64, any Error>] = []
     var sleeping = false
     var closing = false
     var stopped: CheckedContinuation<Void, Never>?
     var isStopped = false
+    var committedSeq: Int64 = 0
+    var projectedSeq: Int64 = 0
+    var projectionWaiters: [(seq: Int64, continuation: CheckedContinuation<Void, Never>)] = []
+    /// A reader waits for the projections: catch up after the current batch, whatever the lag.
+    var catchUpRequested = false
   }
 
-  private let queue = Mutex(Queue())
-  private let batchesCommitted = Atomic<Int>(0)
-  private let commandsCommitted = Atomic<Int>(0)
+  private let queue: Mutex<Queue>
   private let wake = DispatchSemaphore(value: 0)
   private let core: WriterCore
   private let batchCommandsMax: Int
+  private let batchesCommitted = Atomic<Int>(0)
+  private let commandsCommitted = Atomic<Int>(0)
 
   init(core: WriterCore, batchCommandsMax: Int) {
     self.core = core
     self.batchCommandsMax = batchCommandsMax
+    var initial = Queue()
+    initial.committedSeq = core.committedSeq
+    initial.projectedSeq = core.projectedSeq
+    queue = Mutex(initial)
     let thread = Thread { [self] in run() }
     thread.name = "ledger-writer"
     thread.start()
@@ -51,29 +63,61 @@ final class Writer: Sendable {
       let request = Request(
         command: command, principal: principal, idempotencyKey: idempotencyKey,
         continuation: continuation)
-      let outcome: (accepted: Bool, wake: Bool) = queue.withLock { queue in
-        guard !queue.closing else { return (false, false) }
-        queue.requests.append(request)
-        let wasSleeping = queue.sleeping
-        queue.sleeping = false
-        return (true, wasSleeping)
-      }
-      if !outcome.accepted { continuation.resume(throwing: LedgerError.closed) }
-      if outcome.wake { wake.signal() }
+      enqueue(onClosed: { continuation.resume(throwing: LedgerError.closed) }) { $0.requests.append(request) }
     }
   }
 
-  /// Commands waiting for the next batch.
-  var queueDepth: Int { queue.withLock { $0.requests.count } }
+  /// Rebuilds the projections on the writer thread, between batches; returns events replayed.
+  func rebuild() async throws -> Int64 {
+    try await withCheckedThrowingContinuation { continuation in
+      enqueue(onClosed: { continuation.resume(throwing: LedgerError.closed) }) {
+        $0.rebuilds.append(continuation)
+      }
+    }
+  }
+
+  private func enqueue(onClosed: () -> Void, _ add: (inout Queue) -> Void) {
+    let outcome: (accepted: Bool, wake: Bool) = queue.withLock { queue in
+      guard !queue.closing else { return (false, false) }
+      add(&queue)
+      let wasSleeping = queue.sleeping
+      queue.sleeping = false
+      return (true, wasSleeping)
+    }
+    if !outcome.accepted { onClosed() }
+    if outcome.wake { wake.signal() }
+  }
+
+  /// Returns once the projections hold every event committed before the call: how a read
+  /// through the library sees the writes that were acknowledged before it.
+  func waitForProjection() async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      let (ready, wakeThread) = queue.withLock { queue in
+        if queue.projectedSeq >= queue.committedSeq || queue.isStopped { return (true, false) }
+        queue.projectionWaiters.append((queue.committedSeq, continuation))
+        queue.catchUpRequested = true
+        let wasSleeping = queue.sleeping
+        queue.sleeping = false
+        return (false, wasSleeping)
+      }
+      if ready { continuation.resume() }
+      if wakeThread { wake.signal() }
+    }
+  }
 
   /// Batches and commands the writer has handled since it started.
   var statistics: WriterStatistics {
-    WriterStatistics(
+    let (depth, committed, projected) = queue.withLock {
+      ($0.requests.count, $0.committedSeq, $0.projectedSeq)
+    }
+    return WriterStatistics(
       batches: batchesCommitted.load(ordering: .relaxed),
-      commands: commandsCommitted.load(ordering: .relaxed), queueDepth: queueDepth)
+      commands: commandsCommitted.load(ordering: .relaxed), queueDepth: depth,
+      committedSeq: committed, projectedSeq: projected)
   }
 
-  /// Stops taking commands, commits what is queued, and returns when the thread is done.
+  /// Stops taking commands, commits what is queued, catches the projections up, and returns
+  /// when the thread is done.
   func close() async {
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let (alreadyStopped, wakeThread) = queue.withLock { queue in
@@ -90,39 +134,92 @@ final class Writer: Sendable {
   }
 
   private func run() {
-    while let batch = nextBatch() {
-      if batch.isEmpty {
-        wake.wait()
-        continue
+    while let work = nextWork() {
+      if !work.batch.isEmpty {
+        let results = core.commit(work.batch)
+        batchesCommitted.add(1, ordering: .relaxed)
+        commandsCommitted.add(work.batch.count, ordering: .relaxed)
+        publish()
+        for (request, result) in zip(work.batch, results) { request.continuation.resume(with: result) }
       }
-      let results = core.commit(batch)
-      batchesCommitted.add(1, ordering: .relaxed)
-      commandsCommitted.add(batch.count, ordering: .relaxed)
-      for (request, result) in zip(batch, results) { request.continuation.resume(with: result) }
+      if !work.rebuilds.isEmpty {
+        let result = Result { try core.rebuild() }
+        publish()
+        for continuation in work.rebuilds { continuation.resume(with: result) }
+      }
+      // Catch-ups wait for their bound (or a reader) so that each one carries many events:
+      // a catch-up rewrites every index page it touches, however few events touch it.
+      if core.catchUpIsDue || (work.catchUpRequested && core.hasPending) {
+        catchUp()
+      } else if work.batch.isEmpty && work.rebuilds.isEmpty {
+        sleep()
+      }
     }
-    let stopped = queue.withLock { queue in
+    core.catchUp()
+    let (stopped, waiters) = queue.withLock { queue in
       queue.isStopped = true
-      return queue.stopped.take()
+      queue.projectedSeq = core.projectedSeq
+      defer { queue.projectionWaiters.removeAll() }
+      return (queue.stopped.take(), queue.projectionWaiters)
     }
+    for waiter in waiters { waiter.continuation.resume() }
     stopped?.resume()
   }
 
-  /// What is waiting, up to the batch limit; empty when the thread should sleep; nil when it
-  /// should stop (closing, and nothing left).
-  private func nextBatch() -> [Request]? {
+  /// Sleeps until a command comes, or until the pending events are due for their catch-up.
+  private func sleep() {
+    if let due = core.catchUpDueIn {
+      let nanoseconds = due.components.seconds * 1_000_000_000 + due.components.attoseconds / 1_000_000_000
+      _ = wake.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
+    } else {
+      wake.wait()
+    }
+  }
+
+  private func catchUp() {
+    core.catchUp()
+    publish()
+  }
+
+  /// Tells waiting readers how far the log and the projections have come.
+  private func publish() {
+    let ready = queue.withLock { queue in
+      queue.committedSeq = core.committedSeq
+      queue.projectedSeq = core.projectedSeq
+      let projected = queue.projectedSeq
+      let ready = queue.projectionWaiters.filter { $0.seq <= projected }
+      queue.projectionWaiters.removeAll { $0.seq <= projected }
+      return ready
+    }
+    for waiter in ready { waiter.continuation.resume() }
+  }
+
+  private struct Work {
+    var batch: [Request]
+    var rebuilds: [CheckedContinuation<Int64, any Error>]
+    var catchUpRequested: Bool
+  }
+
+  /// What is waiting: commands up to the batch limit, rebuilds, and whether a reader asked
+  /// for the projections. Empty when there is nothing; nil when the thread should stop.
+  private func nextWork() -> Work? {
     queue.withLock { queue in
-      if queue.requests.isEmpty {
+      let requested = queue.catchUpRequested
+      queue.catchUpRequested = false
+      if queue.requests.isEmpty && queue.rebuilds.isEmpty {
         if queue.closing { return nil }
-        queue.sleeping = true
-        return []
+        queue.sleeping = !requested
+        return Work(batch: [], rebuilds: [], catchUpRequested: requested)
       }
+      let rebuilds = queue.rebuilds
+      queue.rebuilds.removeAll()
       if queue.requests.count <= batchCommandsMax {
         defer { queue.requests.removeAll(keepingCapacity: true) }
-        return queue.requests
+        return Work(batch: queue.requests, rebuilds: rebuilds, catchUpRequested: requested)
       }
       let batch = Array(queue.requests.prefix(batchCommandsMax))
       queue.requests.removeFirst(batchCommandsMax)
-      return batch
+      return Work(batch: batch, rebuilds: rebuilds, catchUpRequested: requested)
     }
   }
 }

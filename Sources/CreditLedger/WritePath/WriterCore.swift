@@ -3,14 +3,24 @@ import GRDB
 
 /// The writer's state and rules. Touched only by the writer thread (hence `@unchecked`):
 /// every balance lives here, so a check never waits on a read.
+///
+/// Two kinds of transaction, both on this thread: an append batch, which a caller waits on
+/// and which is made durable (`synchronous=FULL`) before anyone is answered; and a projection
+/// catch-up, which applies the events appended since the last one and needs no fsync of its
+/// own: a crash loses it together with its checkpoint, and start-up replays it.
 final class WriterCore: @unchecked Sendable {
   private let pool: DatabasePool
-  private let configuration: LedgerConfiguration
-  private var state: LedgerState
+  let configuration: LedgerConfiguration
+  var state: LedgerState
   private var nextSeq: Int64
   private var lastRecordedAt: Int64
-  /// Set when a batch rolled back: memory may be ahead of the file until reloaded.
+  /// Committed events the projections do not have yet, oldest first.
+  private var pending: [Event] = []
+  private var oldestPendingSince: ContinuousClock.Instant?
+  /// Set when an append batch rolled back: memory may be ahead of the file until reloaded.
   private var needsReload = false
+  /// Whether the connection is at the configured `synchronous` (catch-ups lower it).
+  private var synchronousRestored = true
 
   init(pool: DatabasePool, configuration: LedgerConfiguration, state: LedgerState, db: Database) throws {
     self.pool = pool
@@ -20,46 +30,134 @@ final class WriterCore: @unchecked Sendable {
     lastRecordedAt = try EventLog.lastRecordedAt(db)
   }
 
+  /// The last committed sequence number.
+  var committedSeq: Int64 { nextSeq - 1 }
+  /// The last sequence number the projections hold.
+  var projectedSeq: Int64 { nextSeq - 1 - Int64(pending.count) }
+
   /// Commits `batch` in one transaction and returns one result per request, in order.
   /// Rejections leave the rest of the batch alone; a storage failure fails the whole batch,
   /// and nothing of it is applied.
   func commit(_ batch: [Writer.Request]) -> [Result<Event, any Error>] {
     var results: [Result<Event, any Error>] = []
+    var appended: [Event] = []
     results.reserveCapacity(batch.count)
     do {
       try pool.writeWithoutTransaction { db in
+        try restoreSynchronous(db)
         try db.inTransaction(.immediate) {
           if needsReload { try reload(db) }
-          let firstSeq = nextSeq
           for request in batch {
             do {
-              results.append(.success(try handle(request, db)))
+              let (event, isNew) = try handle(request, db)
+              if isNew { appended.append(event) }
+              results.append(.success(event))
             } catch let rejection as Rejection {
               results.append(.failure(rejection))
             }
           }
-          if nextSeq > firstSeq { try Projector.setCheckpoint(nextSeq - 1, db) }
           return .commit
         }
       }
-      return results
     } catch {
       needsReload = true
       let failure = LedgerError.storageFailure(String(describing: error))
       return batch.map { _ in .failure(failure) }
     }
+    if !appended.isEmpty {
+      if pending.isEmpty { oldestPendingSince = .now }
+      pending.append(contentsOf: appended)
+    }
+    return results
+  }
+
+  /// Whether the projections should catch up now: the lag is at its bound in events or time.
+  var catchUpIsDue: Bool {
+    guard let since = oldestPendingSince, !pending.isEmpty else { return false }
+    return pending.count >= configuration.limits.projectionBatchEventsMax
+      || since.duration(to: .now) >= configuration.limits.projectionLagMax
+  }
+
+  var hasPending: Bool { !pending.isEmpty }
+
+  /// How long until the pending events are due for a catch-up; nil when none are pending.
+  var catchUpDueIn: Duration? {
+    guard let since = oldestPendingSince, !pending.isEmpty else { return nil }
+    return max(.zero, configuration.limits.projectionLagMax - since.duration(to: .now))
+  }
+
+  /// Projects what is pending in a transaction of its own, without an fsync. On failure the
+  /// events stay pending and the next catch-up tries again.
+  func catchUp() {
+    guard !pending.isEmpty else { return }
+    do {
+      try pool.writeWithoutTransaction { db in
+        if configuration.synchronous == .full {
+          try db.execute(sql: "PRAGMA synchronous = NORMAL")
+          synchronousRestored = false
+        }
+        try db.inTransaction(.immediate) {
+          try Projector.apply(pending, db)
+          return .commit
+        }
+        try restoreSynchronous(db)
+      }
+      pending.removeAll(keepingCapacity: true)
+      oldestPendingSince = nil
+    } catch {
+      // Left pending: reads wait, appends go on, and the next catch-up retries.
+    }
+  }
+
+  /// Replays the whole log into new projections, in one transaction; checks that the replay
+  /// agrees with the writer's balances.
+  func rebuild() throws -> Int64 {
+    var count: Int64 = 0
+    try pool.writeWithoutTransaction { db in
+      try restoreSynchronous(db)
+      try db.inTransaction(.immediate) {
+        if needsReload { try reload(db) }
+        let (replayed, rebuilt) = try Projector.rebuild(db)
+        precondition(
+          rebuilt.balances == state.balances, "the log replays to other balances than the writer's")
+        count = replayed
+        return .commit
+      }
+    }
+    pending.removeAll(keepingCapacity: true)
+    oldestPendingSince = nil
+    return count
+  }
+
+  private func restoreSynchronous(_ db: Database) throws {
+    guard !synchronousRestored else { return }
+    try db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())")
+    synchronousRestored = true
+  }
+
+  /// Projects what is pending inside the current append transaction: for the rare commands
+  /// whose rules read the projections (refunds, signups with a chosen id).
+  func projectPending(_ db: Database) throws {
+    guard !pending.isEmpty else { return }
+    try Projector.apply(pending, db)
+    pending.removeAll(keepingCapacity: true)
+    oldestPendingSince = nil
   }
 
   private func reload(_ db: Database) throws {
+    var replay = try Projector.loadState(db)
+    try Projector.catchUp(&replay, db)
     state = try Projector.loadState(db)
     nextSeq = try EventLog.lastSeq(db) + 1
     lastRecordedAt = try EventLog.lastRecordedAt(db)
+    pending.removeAll(keepingCapacity: true)
+    oldestPendingSince = nil
     needsReload = false
   }
 
-  /// One command: idempotency, the ledger's rules, then the append and its
-  /// projection. Throws a ``Rejection`` before writing anything, or a storage error.
-  private func handle(_ request: Writer.Request, _ db: Database) throws -> Event {
+  /// One command: idempotency, the ledger's rules, then the append. Throws a ``Rejection``
+  /// before writing anything, or a storage error. Returns the event and whether it is new.
+  private func handle(_ request: Writer.Request, _ db: Database) throws -> (Event, Bool) {
     // Permission and input shape were checked before the command was queued
     // (Ledger.execute); what is left depends on the ledger's state.
     let principal = request.principal
@@ -68,7 +166,7 @@ final class WriterCore: @unchecked Sendable {
       guard request.command.matches(prior) else {
         throw Rejection.idempotencyKeyReused(request.idempotencyKey ?? key)
       }
-      return prior
+      return (prior, false)
     }
     let (userID, body) = try decide(request.command, principal, db)
     let now = max(configuration.clock().millisecondsSince1970, lastRecordedAt)
@@ -81,76 +179,8 @@ final class WriterCore: @unchecked Sendable {
       preconditionFailure("the writer made an event that breaks an invariant: \(error)")
     }
     try EventLog.append(event, db)
-    try Projector.apply(event, db)
     nextSeq += 1
     lastRecordedAt = now
-    return event
-  }
-
-  /// The checks that depend on the ledger's state, in the order of ``Rejection``'s precedence.
-  private func decide(
-    _ command: Command, _ principal: Principal, _ db: Database
-  ) throws -> (UUID, Event.Body) {
-    let limits = configuration.limits
-    switch command {
-    case .signUp(let email, let requestedID, let credits):
-      let userID = requestedID ?? configuration.makeID()
-      if try state.balances[userID] != nil || EventLog.hasEvents(userID: userID, db) {
-        throw Rejection.userAlreadyExists(userID)
-      }
-      return (userID, .userSignedUp(email: email, credits: credits ?? configuration.startingCredits))
-    case .grant(let userID, let credits, let reason):
-      let balance = try liveBalance(of: userID, principal)
-      guard balance + credits <= limits.creditsBalanceMax else {
-        throw Rejection.creditsBalanceLimitExceeded(currentCredits: balance)
-      }
-      return (userID, .creditsGranted(credits: credits, reason: reason, creditsAfter: balance + credits))
-    case .send(let send):
-      let balance = try liveBalance(of: send.userID, principal)
-      guard balance >= send.credits else {
-        throw Rejection.insufficientCredits(currentCredits: balance)
-      }
-      let mail = Event.Mail(
-        id: configuration.makeID(), recipientEmail: send.recipientEmail, subject: send.subject,
-        content: send.content, mailType: send.mailType, creditsUsed: send.credits)
-      return (send.userID, .mailSent(mail, creditsAfter: balance - send.credits))
-    case .refund(let mailID, let credits):
-      return try decideRefund(mailID: mailID, credits: credits, principal, db)
-    case .changeEmail(let userID, let email):
-      _ = try liveBalance(of: userID, principal)
-      return (userID, .emailChanged(email: email))
-    case .deleteUser(let userID):
-      _ = try liveBalance(of: userID, principal)
-      return (userID, .userDeleted)
-    }
-  }
-
-  private func decideRefund(
-    mailID: UUID, credits: Int64?, _ principal: Principal, _ db: Database
-  ) throws -> (UUID, Event.Body) {
-    let row = try Row.fetchOne(
-      db.cachedStatement(
-        sql: "SELECT user_id, credits_used, credits_refunded FROM user_mails WHERE id = ?"),
-      arguments: [mailID])
-    guard let row, let owner = row[0] as UUID?, principal.canAccess(owner),
-      let balance = state.balances[owner]
-    else { throw Rejection.mailNotFound(mailID) }
-    let used: Int64 = row[1]
-    let refunded: Int64 = row[2]
-    guard refunded == 0 else { throw Rejection.mailAlreadyRefunded(mailID) }
-    let amount = credits ?? used
-    guard amount <= used else { throw Rejection.refundExceedsDebit(mailID: mailID, creditsUsed: used) }
-    guard balance + amount <= configuration.limits.creditsBalanceMax else {
-      throw Rejection.creditsBalanceLimitExceeded(currentCredits: balance)
-    }
-    return (owner, .creditsRefunded(mailID: mailID, credits: amount, creditsAfter: balance + amount))
-  }
-
-  /// The balance of a live user this principal may act on; anything else is "not found".
-  private func liveBalance(of userID: UUID, _ principal: Principal) throws(Rejection) -> Int64 {
-    guard principal.canAccess(userID), let balance = state.balances[userID] else {
-      throw .userNotFound(userID)
-    }
-    return balance
+    return (event, true)
   }
 }

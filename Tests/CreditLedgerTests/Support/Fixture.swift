@@ -60,7 +60,8 @@ struct Fixture {
     try raw().read { db in
       let profiles = try Row.fetchAll(db, sql: "SELECT * FROM profiles ORDER BY id")
       let mails = try Row.fetchAll(db, sql: "SELECT * FROM user_mails ORDER BY seq")
-      return (profiles + mails).map(\.description)
+      let userEvents = try Row.fetchAll(db, sql: "SELECT * FROM user_events ORDER BY user_id, seq")
+      return (profiles + mails + userEvents).map(\.description)
     }
   }
 
