@@ -22,6 +22,7 @@ public final class Ledger: Sendable {
   let writer: Writer
   let pool: DatabasePool
   private let lock: WriterLock
+  private let checkpointer: Checkpointer
 
   private init(
     path: String, configuration: LedgerConfiguration, pool: DatabasePool, lock: WriterLock,
@@ -32,6 +33,7 @@ public final class Ledger: Sendable {
     self.pool = pool
     self.lock = lock
     self.writer = writer
+    checkpointer = Checkpointer(path: path)
     reader = LedgerReader(
       database: pool, limits: configuration.limits, freshness: { await writer.waitForProjection() })
   }
@@ -68,6 +70,8 @@ public final class Ledger: Sendable {
       // 64 MiB of page cache: projection catch-ups touch pages all over the indexes, and
       // SQLite's 2 MiB default sent them back to the file for every catch-up.
       try db.execute(sql: "PRAGMA cache_size = -65536")
+      // Checkpoints run on the Checkpointer's thread, never inside a commit a caller waits on.
+      try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
       var state = LedgerState()
       try db.inTransaction(.immediate) {
         state = try Projector.loadState(db)
@@ -83,6 +87,7 @@ public final class Ledger: Sendable {
   /// The projections are fully caught up when it returns.
   public func close() async {
     await writer.close()
+    checkpointer.stop()
     try? pool.close()
     lock.release()
   }

@@ -20,9 +20,9 @@ public struct Limits: Sendable, Hashable {
   public var batchCommandsMax = 4096
   /// Most committed events the projections may trail the log by before the writer catches
   /// them up (it also catches up whenever it has nothing else to do).
-  public var projectionBatchEventsMax = 2048
+  public var projectionBatchEventsMax = 8192
   /// Longest the projections may trail the log before the writer catches them up.
-  public var projectionLagMax: Duration = .milliseconds(10)
+  public var projectionLagMax: Duration = .milliseconds(40)
   /// Most rows one history page returns.
   public var historyLimitMax = 1000
   /// Most events one audit feed page returns.

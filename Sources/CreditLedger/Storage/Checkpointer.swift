@@ -1,0 +1,51 @@
+import Foundation
+import GRDBSQLite
+import Synchronization
+
+/// Copies committed WAL pages back into the database file on a thread and connection of its
+/// own, so that the writer never stops to do it.
+///
+/// SQLite's automatic checkpoint runs inside the commit that crosses its threshold: on the
+/// writer thread, with the caller waiting, copying megabytes and fsyncing the database file.
+/// The writer's automatic checkpoint is turned off; this thread runs PASSIVE checkpoints,
+/// which never block the writer or readers, every `interval`.
+final class Checkpointer: Sendable {
+  private struct State: ~Copyable {
+    var stopping = false
+  }
+
+  private let state = Mutex(State())
+  private let stopped = DispatchSemaphore(value: 0)
+  private let path: String
+  private let interval: TimeInterval
+
+  init(path: String, interval: TimeInterval = 0.05) {
+    self.path = path
+    self.interval = interval
+    let thread = Thread { [self] in run() }
+    thread.name = "ledger-checkpointer"
+    thread.start()
+  }
+
+  /// Stops the thread after its current checkpoint.
+  func stop() {
+    state.withLock { $0.stopping = true }
+    stopped.wait()
+  }
+
+  private func run() {
+    var connection: OpaquePointer?
+    defer {
+      sqlite3_close_v2(connection)
+      stopped.signal()
+    }
+    guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK
+    else { return }
+    sqlite3_busy_timeout(connection, 1000)
+    while !state.withLock({ $0.stopping }) {
+      Thread.sleep(forTimeInterval: interval)
+      // A PASSIVE checkpoint with no pages to copy only reads the WAL index: cheap to poll.
+      sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
+  }
+}
