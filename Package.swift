@@ -12,6 +12,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
   ],
   targets: [
     .target(
@@ -29,6 +30,16 @@ let package = Package(
         "LedgerLoad",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
+    ),
+    .executableTarget(
+      name: "LedgerBenchmarks",
+      dependencies: [
+        "CreditLedger",
+        "LedgerLoad",
+        .product(name: "Benchmark", package: "benchmark"),
+      ],
+      path: "Benchmarks/LedgerBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ),
     .testTarget(
       name: "CreditLedgerTests",

@@ -94,7 +94,7 @@ public struct LoadRun: Sendable {
   }
 
   /// The n-th load user's id: fixed, so a run on an existing `--db` reuses its users.
-  static func userID(_ n: Int) -> UUID {
+  public static func userID(_ n: Int) -> UUID {
     UUID(uuidString: String(format: "10ad0000-0000-4000-8000-%012x", n))!
   }
 

@@ -1,0 +1,204 @@
+import Benchmark
+import CreditLedger
+import Foundation
+import LedgerLoad
+import Synchronization
+
+// Run with `swift package benchmark` (add `--filter 'Deductions.*'` for a part). Every ledger
+// is a real SQLite file in a temporary folder, durable (synchronous=FULL), 1 KiB bodies.
+
+let benchmarks: @Sendable () -> Void = {
+  Benchmark.defaultConfiguration = .init(
+    metrics: [.wallClock, .mallocCountTotal], warmupIterations: 1, maxDuration: .seconds(5),
+    maxIterations: 50)
+
+  for callers in [1, 8, 32, 256] {
+    deductions("Deductions, \(callers) callers, 10,000 users", callers: callers, hot: false)
+  }
+  deductions("Deductions, 32 callers, one hot user", callers: 32, hot: true)
+  deductions("Deductions, 8 callers, one hot user", callers: 8, hot: true)
+  insufficientCredits()
+  rebuild()
+  readsWhileWriting()
+  startUp()
+  memoryPerUser()
+}
+
+/// Deductions per second.
+let deductionsPerSecond = BenchmarkMetric.custom("deductions/s", polarity: .prefersLarger)
+/// Events replayed per second.
+let eventsPerSecond = BenchmarkMetric.custom("events/s", polarity: .prefersLarger)
+
+/// One iteration sends 1,024 mails from `callers` concurrent callers.
+func deductions(_ name: String, callers: Int, hot: Bool) {
+  Benchmark(name, configuration: .init(metrics: [.wallClock, deductionsPerSecond, .mallocCountTotal])) {
+    benchmark in
+    let (ledger, users) = try await Shared.ledger(users: hot ? 1 : 10_000)
+    let start = ContinuousClock.now
+    try await send(ledger, users: users, callers: callers, total: 1024, credits: 1)
+    benchmark.measurement(deductionsPerSecond, Int(1024 / seconds(start.duration(to: .now))))
+  }
+}
+
+/// Sends `total` mails from `callers` concurrent callers, users picked round-robin.
+func send(_ ledger: Ledger, users: [UUID], callers: Int, total: Int, credits: Int64) async throws {
+  let content = String(repeating: "x", count: 1024)
+  try await withThrowingTaskGroup(of: Void.self) { group in
+    for caller in 0..<callers {
+      group.addTask {
+        for n in stride(from: caller, to: total, by: callers) {
+          let mail = SendMail(
+            userID: users[(n &* 7919) % users.count], recipientEmail: "bob@example.com",
+            subject: "Your credits", content: content, mailType: .custom, credits: credits)
+          do {
+            _ = try await ledger.send(mail, as: .service)
+          } catch Rejection.insufficientCredits {}
+        }
+      }
+    }
+    try await group.waitForAll()
+  }
+}
+
+/// The refusal path: every send is short of credits, so nothing is appended.
+func insufficientCredits() {
+  Benchmark(
+    "Insufficient credits, 32 callers",
+    configuration: .init(metrics: [.wallClock, deductionsPerSecond, .mallocCountTotal])
+  ) { benchmark in
+    let (ledger, users) = try await Shared.ledger(users: 10_000)
+    let start = ContinuousClock.now
+    try await send(ledger, users: users, callers: 32, total: 1024, credits: 2_000_000_000 / 2)
+    benchmark.measurement(deductionsPerSecond, Int(1024 / seconds(start.duration(to: .now))))
+  }
+}
+
+/// Replaying the projections from a log of 100,000 sends over 10,000 users.
+func rebuild() {
+  Benchmark(
+    "Rebuild projections, 10,000 users and 100,000+ sends",
+    configuration: .init(metrics: [.wallClock, eventsPerSecond], maxIterations: 5)
+  ) {
+    benchmark in
+    let ledger = try await Shared.bigLedger()
+    let report = try await ledger.rebuildProjections()
+    benchmark.measurement(eventsPerSecond, Int(report.eventsPerSecond))
+  }
+}
+
+/// Reads on a concurrent reader (another connection, as another process would use) while 32
+/// callers deduct at full speed: one balance and one 50-row history page per iteration.
+func readsWhileWriting() {
+  let load = Mutex<Task<Void, Never>?>(nil)
+  Benchmark(
+    "Reads while 32 callers write: balance + 50-row history page",
+    configuration: .init(metrics: [.wallClock], maxDuration: .seconds(5), maxIterations: 2000)
+  ) { _ in
+    let ledger = try await Shared.bigLedger()
+    let reader = try LedgerReader.open(path: ledger.path)
+    let user = LoadRun.userID(Int.random(in: 0..<10_000))
+    _ = try await reader.balance(userID: user, as: .service)
+    _ = try await reader.history(userID: user, query: HistoryQuery(limit: 50), as: .service)
+  } setup: {
+    let ledger = try await Shared.bigLedger()
+    let users = (0..<10_000).map(LoadRun.userID)
+    load.withLock {
+      $0 = Task {
+        while !Task.isCancelled {
+          try? await send(ledger, users: users, callers: 32, total: 1024, credits: 1)
+        }
+      }
+    }
+  } teardown: {
+    let task = load.withLock { $0.take() }
+    task?.cancel()
+    await task?.value
+  }
+}
+
+/// Opening a ledger of 100,000 users and 110,000 events, ready to write.
+func startUp() {
+  Benchmark(
+    "Start-up, 100,000 users",
+    configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxIterations: 5)
+  ) {
+    benchmark in
+    let path = try await Shared.manyUsersPath()
+    benchmark.startMeasurement()
+    let ledger = try await Ledger.open(path: path)
+    benchmark.stopMeasurement()
+    await ledger.close()
+  }
+}
+
+/// Resident memory the writer adds per user, from opening a ledger of 100,000 users.
+func memoryPerUser() {
+  let bytesPerUser = BenchmarkMetric.custom("bytes/user", polarity: .prefersSmaller)
+  Benchmark("Memory per user, 100,000 users", configuration: .init(metrics: [bytesPerUser], maxIterations: 3))
+  {
+    benchmark in
+    let path = try await Shared.manyUsersPath()
+    let before = residentBytes()
+    let ledger = try await Ledger.open(path: path)
+    let after = residentBytes()
+    await ledger.close()
+    benchmark.measurement(bytesPerUser, max(0, (after - before) / 100_000))
+  }
+}
+
+func residentBytes() -> Int {
+  let text = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+  let pages = Int(text.split(separator: " ").dropFirst().first ?? "0") ?? 0
+  return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+func seconds(_ duration: Duration) -> Double {
+  Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// Ledgers built once per benchmark process and shared by the benchmarks that need them.
+enum Shared {
+  private static let ledgers = Mutex<[String: (Ledger, [UUID])]>([:])
+
+  static func folder() -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ledger-benchmarks-\(getpid())")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+  }
+
+  /// A ledger with `users` users of a billion credits each.
+  static func ledger(users: Int) async throws -> (Ledger, [UUID]) {
+    let key = "users-\(users)"
+    if let open = ledgers.withLock({ $0[key] }) { return open }
+    let ledger = try await Ledger.open(path: folder().appendingPathComponent("\(key).sqlite").path)
+    var settings = LoadRun.Settings()
+    settings.users = users
+    settings.hot = users == 1
+    let ids = try await LoadRun(settings: settings).prepare(ledger)
+    ledgers.withLock { $0[key] = (ledger, ids) }
+    return (ledger, ids)
+  }
+
+  /// The 10,000-user ledger with 100,000 sends on it.
+  static func bigLedger() async throws -> Ledger {
+    let (ledger, users) = try await ledger(users: 10_000)
+    if ledger.statistics.committedSeq < 100_000 {
+      try await send(ledger, users: users, callers: 64, total: 100_000, credits: 1)
+    }
+    return ledger
+  }
+
+  /// A closed ledger file with 100,000 users (and 10,000 sends).
+  static func manyUsersPath() async throws -> String {
+    let path = folder().appendingPathComponent("many-users.sqlite").path
+    if FileManager.default.fileExists(atPath: path) { return path }
+    let ledger = try await Ledger.open(path: path)
+    var settings = LoadRun.Settings()
+    settings.users = 100_000
+    let users = try await LoadRun(settings: settings).prepare(ledger)
+    try await send(ledger, users: users, callers: 64, total: 10_000, credits: 1)
+    await ledger.close()
+    return path
+  }
+}
