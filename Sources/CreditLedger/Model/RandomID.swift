@@ -39,16 +39,18 @@ enum RandomID {
         }
         pool.offset = 0
       }
-      var raw = Array(pool.bytes[pool.offset..<pool.offset + 16])
+      let offset = pool.offset
       pool.offset += 16
-      for index in 0..<6 { raw[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * index)) }
-      raw[6] = (raw[6] & 0x0F) | 0x70  // version 7
-      raw[8] = (raw[8] & 0x3F) | 0x80  // RFC 4122 variant
-      return UUID(
-        uuid: (
-          raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7], raw[8], raw[9], raw[10],
-          raw[11], raw[12], raw[13], raw[14], raw[15]
-        ))
+      return pool.bytes.withUnsafeBytes { bytes in
+        var uuid = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).uuid
+        withUnsafeMutableBytes(of: &uuid) { raw in
+          raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 16]))
+          for index in 0..<6 { raw[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * index)) }
+          raw[6] = (raw[6] & 0x0F) | 0x70  // version 7
+          raw[8] = (raw[8] & 0x3F) | 0x80  // RFC 4122 variant
+        }
+        return UUID(uuid: uuid)
+      }
     }
   }
 }

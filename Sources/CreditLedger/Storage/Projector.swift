@@ -16,8 +16,10 @@ enum Projector {
     for event in events {
       let at = event.recordedAt.millisecondsSince1970
       if event.kind != .mailSent {
-        try db.cachedStatement(sql: "INSERT INTO user_events (user_id, seq) VALUES (?, ?)")
-          .execute(arguments: [event.userID, event.seq])
+        let insert = try RawStatement("INSERT INTO user_events (user_id, seq) VALUES (?, ?)", db)
+        insert.bind(1, event.userID)
+        insert.bind(2, event.seq)
+        try insert.run()
       }
       switch event.body {
       case .userSignedUp(let email, let start):
@@ -28,15 +30,20 @@ enum Projector {
         credits[event.userID] = after
       case .mailSent(let mail, let after):
         credits[event.userID] = after
-        try db.cachedStatement(
-          sql: """
-            INSERT INTO mails (seq, id, user_id, recipient_email, subject, mail_type, credits_used,
-              sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """
-        ).execute(arguments: [
-          event.seq, mail.id, event.userID, mail.recipientEmail, mail.subject, mail.mailType,
-          mail.creditsUsed, at,
-        ])
+        let insert = try RawStatement(
+          """
+          INSERT INTO mails (seq, id, user_id, recipient_email, subject, mail_type, credits_used,
+            sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          """, db)
+        insert.bind(1, event.seq)
+        insert.bind(2, mail.id)
+        insert.bind(3, event.userID)
+        insert.bind(4, mail.recipientEmail)
+        insert.bind(5, mail.subject)
+        insert.bind(6, mail.mailType.rawValue)
+        insert.bind(7, mail.creditsUsed)
+        insert.bind(8, at)
+        try insert.run()
       case .creditsRefunded(let mailID, let refunded, let after):
         credits[event.userID] = after
         try db.cachedStatement(sql: "UPDATE mails SET credits_refunded = ? WHERE id = ?")
@@ -56,8 +63,11 @@ enum Projector {
     }
     for (user, at) in touched {
       if let balance = credits[user] {
-        try db.cachedStatement(sql: "UPDATE profiles SET credits = ?, updated_at = ? WHERE id = ?")
-          .execute(arguments: [balance, at, user])
+        let update = try RawStatement("UPDATE profiles SET credits = ?, updated_at = ? WHERE id = ?", db)
+        update.bind(1, balance)
+        update.bind(2, at)
+        update.bind(3, user)
+        try update.run()
       } else {
         try db.cachedStatement(sql: "UPDATE profiles SET updated_at = ? WHERE id = ?")
           .execute(arguments: [at, user])

@@ -51,16 +51,37 @@ extension Command {
     if email.utf8.count > limits.emailBytesMax {
       throw .invalidField(field: field, reason: "must be at most \(limits.emailBytesMax) bytes")
     }
-    let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-    let forbidden = email.unicodeScalars.contains {
-      $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F
-        || "<>,;\"()[]\\".unicodeScalars.contains($0)
-    }
-    guard parts.count == 2, !parts[0].isEmpty, !forbidden,
-      parts[1].split(separator: ".", omittingEmptySubsequences: false).count >= 2,
-      !parts[1].split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
-    else {
+    guard Self.isPlainAddress(email) else {
       throw .invalidField(field: field, reason: "'\(email)' is not an email address")
+    }
+  }
+
+  /// `local@domain.tld` in one pass over the bytes: exactly one `@` with text before it, a
+  /// domain of two or more non-empty labels, and no whitespace, controls or `<>,;"()[]\`.
+  private static func isPlainAddress(_ email: String) -> Bool {
+    var text = email
+    return text.withUTF8 { bytes in
+      var at: Int?
+      var lastDot: Int?
+      for (index, byte) in bytes.enumerated() {
+        switch byte {
+        case 0...0x20, 0x7F, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","),
+          UInt8(ascii: ";"), UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"),
+          UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "\\"):
+          return false
+        case UInt8(ascii: "@"):
+          guard at == nil, index > 0 else { return false }
+          at = index
+        case UInt8(ascii: "."):
+          guard let at else { continue }
+          if index == (lastDot ?? at) + 1 { return false }  // an empty domain label
+          lastDot = index
+        default:
+          continue
+        }
+      }
+      guard at != nil, let lastDot else { return false }
+      return lastDot < bytes.count - 1
     }
   }
 

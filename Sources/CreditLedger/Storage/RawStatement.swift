@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Binds and steps one of GRDB's cached statements through SQLite's C API.
+///
+/// For the statements the writer runs once per event (the append, and the projection's
+/// inserts), GRDB's `execute(arguments:)` boxed every argument and turned each UUID into a
+/// `Data`: more instructions and allocations than SQLite's own work on the row.
+struct RawStatement {
+  private let statement: GRDB.Statement
+  private let db: Database
+  private var handle: OpaquePointer { statement.sqliteStatement }
+
+  /// Prepares (once per connection) and resets the statement for `sql`.
+  init(_ sql: String, _ db: Database) throws {
+    statement = try db.cachedStatement(sql: sql)
+    self.db = db
+    sqlite3_reset(statement.sqliteStatement)
+  }
+
+  func bind(_ index: Int32, _ value: Int64) {
+    sqlite3_bind_int64(handle, index, value)
+  }
+
+  func bind(_ index: Int32, _ value: String?) {
+    guard let value else {
+      sqlite3_bind_null(handle, index)
+      return
+    }
+    sqlite3_bind_text(handle, index, value, -1, Self.transient)
+  }
+
+  func bind(_ index: Int32, _ value: UUID) {
+    withUnsafeBytes(of: value.uuid) { bytes in
+      _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, 16, Self.transient)
+    }
+  }
+
+  /// Runs the statement to completion; throws SQLite's error as GRDB reports errors.
+  func run() throws {
+    let code = sqlite3_step(handle)
+    sqlite3_reset(handle)
+    guard code == SQLITE_DONE else {
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
+    }
+  }
+
+  /// SQLite copies the bound bytes (`SQLITE_TRANSIENT`), so Swift's buffers may go right away.
+  private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
