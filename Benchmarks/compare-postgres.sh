@@ -52,8 +52,8 @@ psql=(as_pg psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
   INSERT INTO auth.users (id, email)
     SELECT ('10ad0000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'user' || n || '@example.com'
     FROM generate_series(0, $users - 1) AS n;
-  UPDATE profiles SET credits = 1000000000;
-  VACUUM ANALYZE;" >/dev/null
+  UPDATE profiles SET credits = 1000000000;" >/dev/null
+"${psql[@]}" -d mail_assist -c "VACUUM ANALYZE" >/dev/null
 
 pgbench_point() {  # callers, uniform|hot → deductions per second
   local callers=$1 mode=$2 script="$work/deduct-$2.sql"
