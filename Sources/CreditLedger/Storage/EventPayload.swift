@@ -102,9 +102,23 @@ struct EventPayload: Codable {
   }
 
   static func decode(_ text: String, kind: Event.Kind) -> Event.Body? {
+    if let flat = FlatJSON(text) { return EventPayload(flat).body(kind: kind) }
     guard let payload = try? JSONDecoder().decode(EventPayload.self, from: Data(text.utf8))
     else { return nil }
     return payload.body(kind: kind)
+  }
+
+  private init(_ flat: FlatJSON) {
+    email = flat.string("email")
+    credits = flat.integer("credits")
+    reason = flat.string("reason")
+    mailID = flat.string("mail_id")
+    recipientEmail = flat.string("recipient_email")
+    subject = flat.string("subject")
+    content = flat.string("content")
+    mailType = flat.string("mail_type").flatMap(MailType.init(rawValue:))
+    creditsUsed = flat.integer("credits_used")
+    creditsAfter = flat.integer("credits_after")
   }
 }
 

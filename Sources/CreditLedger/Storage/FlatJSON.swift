@@ -1,0 +1,133 @@
+/// Reads one flat JSON object whose values are strings or integers: the shape of every event
+/// payload. Replaying the log decodes one per event, and Foundation's JSONDecoder made
+/// rebuilds and audits run at ~30,000 events/s; anything outside this shape returns nil and the
+/// caller falls back to JSONDecoder.
+struct FlatJSON {
+  private(set) var strings: [Substring: String] = [:]
+  private(set) var integers: [Substring: Int64] = [:]
+
+  init?(_ text: String) {
+    var text = text
+    guard let parsed = text.withUTF8({ FlatJSON.parse($0) }) else { return nil }
+    self = parsed
+  }
+
+  private init() {}
+
+  func string(_ key: Substring) -> String? { strings[key] }
+  func integer(_ key: Substring) -> Int64? { integers[key] }
+
+  private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> FlatJSON? {
+    var reader = Reader(bytes: bytes)
+    var result = FlatJSON()
+    guard reader.consume(UInt8(ascii: "{")) else { return nil }
+    if reader.consume(UInt8(ascii: "}")) { return reader.atEnd ? result : nil }
+    repeat {
+      guard let key = reader.string(), reader.consume(UInt8(ascii: ":")) else { return nil }
+      let name = Substring(key)
+      if reader.peek == UInt8(ascii: "\"") {
+        guard let value = reader.string() else { return nil }
+        result.strings[name] = value
+      } else {
+        guard let value = reader.integer() else { return nil }
+        result.integers[name] = value
+      }
+    } while reader.consume(UInt8(ascii: ","))
+    return reader.consume(UInt8(ascii: "}")) && reader.atEnd ? result : nil
+  }
+
+  private struct Reader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+
+    var peek: UInt8? {
+      mutating get {
+        skipWhitespace()
+        return index < bytes.count ? bytes[index] : nil
+      }
+    }
+
+    var atEnd: Bool { mutating get { peek == nil } }
+
+    mutating func skipWhitespace() {
+      while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    }
+
+    mutating func consume(_ byte: UInt8) -> Bool {
+      guard peek == byte else { return false }
+      index += 1
+      return true
+    }
+
+    mutating func integer() -> Int64? {
+      skipWhitespace()
+      let start = index
+      if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+      while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+      guard index > start else { return nil }
+      return Int64(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+    }
+
+    /// A string; escapes other than `\uXXXX` outside the BMP pairs are decoded as JSON says.
+    mutating func string() -> String? {
+      guard consume(UInt8(ascii: "\"")) else { return nil }
+      let start = index
+      while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
+        index += 1
+      }
+      guard index < bytes.count else { return nil }
+      if bytes[index] == UInt8(ascii: "\"") {
+        defer { index += 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+      }
+      var out = Array(bytes[start..<index])
+      while index < bytes.count {
+        let byte = bytes[index]
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\""):
+          return String(decoding: out, as: UTF8.self)
+        case UInt8(ascii: "\\"):
+          guard index < bytes.count else { return nil }
+          let escaped = bytes[index]
+          index += 1
+          switch escaped {
+          case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escaped)
+          case UInt8(ascii: "b"): out.append(0x08)
+          case UInt8(ascii: "f"): out.append(0x0C)
+          case UInt8(ascii: "n"): out.append(0x0A)
+          case UInt8(ascii: "r"): out.append(0x0D)
+          case UInt8(ascii: "t"): out.append(0x09)
+          case UInt8(ascii: "u"):
+            guard let scalar = unicodeEscape() else { return nil }
+            out.append(contentsOf: String(Character(scalar)).utf8)
+          default: return nil
+          }
+        default:
+          out.append(byte)
+        }
+      }
+      return nil
+    }
+
+    /// The scalar of `\uXXXX` (the `\u` already read), joining a surrogate pair.
+    mutating func unicodeEscape() -> Unicode.Scalar? {
+      guard let high = hex4() else { return nil }
+      if (0xD800..<0xDC00).contains(high) {
+        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+        else { return nil }
+        index += 2
+        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+        return Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+      }
+      return Unicode.Scalar(high)
+    }
+
+    mutating func hex4() -> UInt32? {
+      guard index + 4 <= bytes.count else { return nil }
+      let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self)
+      index += 4
+      return UInt32(text, radix: 16)
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+@testable import CreditLedger
+
+@Suite("Event payloads: the hand-written encoder and decoder agree with JSON")
+struct PayloadTests {
+  static let tricky = [
+    "plain", "quote \" and backslash \\", "line\nbreak\ttab\r", "control \u{01}\u{1F}", "é 日本 🚀",
+    "slash / and <p>html</p>", "",
+  ]
+
+  @Test("every body survives encode → decode, whatever its text", arguments: tricky)
+  func roundTrip(text: String) throws {
+    let mail = Event.Mail(
+      id: UUID(), recipientEmail: "bob@example.com", subject: text, content: text, mailType: .template,
+      creditsUsed: 7)
+    let bodies: [Event.Body] = [
+      .userSignedUp(email: text, credits: 300),
+      .creditsGranted(credits: 5, reason: text, creditsAfter: 305),
+      .creditsGranted(credits: 5, reason: nil, creditsAfter: 305),
+      .mailSent(mail, creditsAfter: 298),
+      .creditsRefunded(mailID: mail.id, credits: 7, creditsAfter: 305),
+      .emailChanged(email: text),
+      .userDeleted,
+    ]
+    for body in bodies {
+      let encoded = EventPayload.encode(body)
+      let kind = Event(seq: 1, userID: UUID(), recordedAt: Date(), idempotencyKey: nil, body: body).kind
+      #expect(EventPayload.decode(encoded, kind: kind) == body)
+      // Foundation agrees that it is JSON, and reads the same text back.
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(encoded.utf8)) as? [String: Any])
+      if case .emailChanged = body { #expect(object["email"] as? String == text) }
+    }
+  }
+
+  @Test("JSON written by other tools decodes too: spaces, escaped slashes, \\u escapes, pairs")
+  func otherWriters() {
+    let text = #"{ "email" : "a\/b\u00e9\ud83d\ude80@example.com" , "credits" : 300 }"#
+    #expect(EventPayload.decode(text, kind: .userSignedUp) == .userSignedUp(email: "a/bé🚀@example.com", credits: 300))
+  }
+
+  @Test("a payload missing what its kind needs does not decode", arguments: [
+    #"{"credits":300}"#, #"{"email":5,"credits":300}"#, #"{"email":"a@b.c","credits":"300"}"#, "not json", "",
+  ])
+  func incomplete(text: String) {
+    #expect(EventPayload.decode(text, kind: .userSignedUp) == nil)
+  }
+}
