@@ -37,13 +37,37 @@ struct PayloadTests {
   @Test("JSON written by other tools decodes too: spaces, escaped slashes, \\u escapes, pairs")
   func otherWriters() {
     let text = #"{ "email" : "a\/b\u00e9\ud83d\ude80@example.com" , "credits" : 300 }"#
-    #expect(EventPayload.decode(text, kind: .userSignedUp) == .userSignedUp(email: "a/bé🚀@example.com", credits: 300))
+    #expect(
+      EventPayload.decode(text, kind: .userSignedUp)
+        == .userSignedUp(email: "a/bé🚀@example.com", credits: 300))
   }
 
-  @Test("a payload missing what its kind needs does not decode", arguments: [
-    #"{"credits":300}"#, #"{"email":5,"credits":300}"#, #"{"email":"a@b.c","credits":"300"}"#, "not json", "",
-  ])
+  @Test(
+    "a payload missing what its kind needs does not decode",
+    arguments: [
+      #"{"credits":300}"#, #"{"email":5,"credits":300}"#, #"{"email":"a@b.c","credits":"300"}"#, "not json",
+      "",
+    ])
   func incomplete(text: String) {
     #expect(EventPayload.decode(text, kind: .userSignedUp) == nil)
+  }
+}
+
+@Suite("UUID parsing")
+struct UUIDParsingTests {
+  @Test("the fast parser agrees with Foundation's", arguments: (0..<50).map { _ in UUID() })
+  func agrees(id: UUID) {
+    #expect(UUID(hyphenated: id.uuidString) == id)
+    #expect(UUID(hyphenated: id.lowercased) == id)
+  }
+
+  @Test(
+    "it refuses what is not a hyphenated UUID",
+    arguments: [
+      "", "not-a-uuid", "00000000000000000000000000000000", "00000000-0000-0000-0000-00000000000g",
+      "00000000-0000-0000-0000-0000000000000", "00000000_0000-0000-0000-000000000000",
+    ])
+  func refuses(text: String) {
+    #expect(UUID(hyphenated: text) == nil)
   }
 }

@@ -61,7 +61,7 @@ struct EventPayload: Codable {
       guard let credits, let creditsAfter else { return nil }
       return .creditsGranted(credits: credits, reason: reason, creditsAfter: creditsAfter)
     case .mailSent:
-      guard let mailID = mailID.flatMap(UUID.init(uuidString:)), let recipientEmail, let subject, let content,
+      guard let mailID = mailID.flatMap(UUID.init(hyphenated:)), let recipientEmail, let subject, let content,
         let mailType,
         let creditsUsed, let creditsAfter
       else { return nil }
@@ -70,7 +70,7 @@ struct EventPayload: Codable {
         mailType: mailType, creditsUsed: creditsUsed)
       return .mailSent(mail, creditsAfter: creditsAfter)
     case .creditsRefunded:
-      guard let mailID = mailID.flatMap(UUID.init(uuidString:)), let credits,
+      guard let mailID = mailID.flatMap(UUID.init(hyphenated:)), let credits,
         let creditsAfter
       else { return nil }
       return .creditsRefunded(mailID: mailID, credits: credits, creditsAfter: creditsAfter)
@@ -102,23 +102,27 @@ struct EventPayload: Codable {
   }
 
   static func decode(_ text: String, kind: Event.Kind) -> Event.Body? {
-    if let flat = FlatJSON(text) { return EventPayload(flat).body(kind: kind) }
-    guard let payload = try? JSONDecoder().decode(EventPayload.self, from: Data(text.utf8))
+    var payload = EventPayload(.userDeleted)
+    var wellFormed = true
+    let flat = FlatJSON.forEachField(text) { key, value in
+      switch (key, value) {
+      case ("email", .string(let text)): payload.email = text
+      case ("reason", .string(let text)): payload.reason = text
+      case ("mail_id", .string(let text)): payload.mailID = text
+      case ("recipient_email", .string(let text)): payload.recipientEmail = text
+      case ("subject", .string(let text)): payload.subject = text
+      case ("content", .string(let text)): payload.content = text
+      case ("mail_type", .string(let text)): payload.mailType = MailType(rawValue: text)
+      case ("credits", .integer(let number)): payload.credits = number
+      case ("credits_used", .integer(let number)): payload.creditsUsed = number
+      case ("credits_after", .integer(let number)): payload.creditsAfter = number
+      default: wellFormed = false
+      }
+    }
+    if flat { return wellFormed ? payload.body(kind: kind) : nil }
+    guard let decoded = try? JSONDecoder().decode(EventPayload.self, from: Data(text.utf8))
     else { return nil }
-    return payload.body(kind: kind)
-  }
-
-  private init(_ flat: FlatJSON) {
-    email = flat.string("email")
-    credits = flat.integer("credits")
-    reason = flat.string("reason")
-    mailID = flat.string("mail_id")
-    recipientEmail = flat.string("recipient_email")
-    subject = flat.string("subject")
-    content = flat.string("content")
-    mailType = flat.string("mail_type").flatMap(MailType.init(rawValue:))
-    creditsUsed = flat.integer("credits_used")
-    creditsAfter = flat.integer("credits_after")
+    return decoded.body(kind: kind)
   }
 }
 
