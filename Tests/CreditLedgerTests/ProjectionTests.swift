@@ -123,14 +123,7 @@ struct ProjectionTests {
     configuration.lockTimeout = .seconds(1)
     let resumed = try await Ledger.open(path: lagging, configuration: configuration)
     await resumed.close()
-    let dump: (String) throws -> [String] = { path in
-      try DatabaseQueue(path: path).read { db in
-        try Row.fetchAll(db, sql: "SELECT * FROM profiles ORDER BY id").map(\.description)
-          + Row.fetchAll(db, sql: "SELECT * FROM user_mails ORDER BY seq").map(\.description)
-          + Row.fetchAll(db, sql: "SELECT * FROM user_events ORDER BY user_id, seq").map(\.description)
-      }
-    }
-    #expect(try dump(lagging) == dump(fixture.path))
+    #expect(try Fixture.projectionDump(path: lagging) == Fixture.projectionDump(path: fixture.path))
   }
 }
 

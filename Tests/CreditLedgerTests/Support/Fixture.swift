@@ -55,9 +55,14 @@ struct Fixture {
     try raw().read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events") ?? -1 }
   }
 
-  /// Every row of both projections, as text, in a fixed order: to compare tables exactly.
+  /// Every row of the projections, as text, in a fixed order: to compare tables exactly.
   func projectionDump() throws -> [String] {
-    try raw().read { db in
+    try Self.projectionDump(path: path)
+  }
+
+  /// The same for any ledger file.
+  static func projectionDump(path: String) throws -> [String] {
+    try DatabaseQueue(path: path).read { db in
       let profiles = try Row.fetchAll(db, sql: "SELECT * FROM profiles ORDER BY id")
       let mails = try Row.fetchAll(db, sql: "SELECT * FROM user_mails ORDER BY seq")
       let userEvents = try Row.fetchAll(db, sql: "SELECT * FROM user_events ORDER BY user_id, seq")
