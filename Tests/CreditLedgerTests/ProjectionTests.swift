@@ -163,4 +163,24 @@ struct ProjectionLagTests {
     #expect(seen)
     await ledger.close()
   }
+
+  @Test("catch-ups in small slices still bring a waiting reader every write, and close catches up")
+  func slicedCatchUps() async throws {
+    let fixture = try Fixture()
+    var configuration = fixture.configuration
+    configuration.limits.projectionSliceEventsMax = 3
+    configuration.limits.projectionLagMax = .seconds(60)
+    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    for _ in 0..<20 { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
+    #expect(
+      try await ledger.reader.history(userID: user, query: HistoryQuery(limit: 100), as: .service).items.count
+        == 20)
+    for _ in 0..<10 { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
+    await ledger.close()
+    let checkpoint = try await fixture.raw().read {
+      try Int64.fetchOne($0, sql: "SELECT seq FROM projection_checkpoint")
+    }
+    #expect(checkpoint == 31)
+  }
 }

@@ -23,6 +23,9 @@ public struct Limits: Sendable, Hashable {
   public var projectionBatchEventsMax = 8192
   /// Longest the projections may trail the log before the writer catches them up.
   public var projectionLagMax: Duration = .milliseconds(40)
+  /// Most events one catch-up transaction projects; the writer commits waiting batches
+  /// between such slices.
+  public var projectionSliceEventsMax = 1024
   /// Most rows one history page returns.
   public var historyLimitMax = 1000
   /// Most events one audit feed page returns.

@@ -155,7 +155,7 @@ final class Writer: Sendable {
         sleep()
       }
     }
-    core.catchUp()
+    while core.catchUp() {}
     let (stopped, waiters) = queue.withLock { queue in
       queue.isStopped = true
       queue.projectedSeq = core.projectedSeq
@@ -189,6 +189,8 @@ final class Writer: Sendable {
       let projected = queue.projectedSeq
       let ready = queue.projectionWaiters.filter { $0.seq <= projected }
       queue.projectionWaiters.removeAll { $0.seq <= projected }
+      // Readers still waiting keep the catch-ups coming, slice after slice.
+      if !queue.projectionWaiters.isEmpty { queue.catchUpRequested = true }
       return ready
     }
     for waiter in ready { waiter.continuation.resume() }

@@ -86,10 +86,14 @@ final class WriterCore: @unchecked Sendable {
     return max(.zero, configuration.limits.projectionLagMax - since.duration(to: .now))
   }
 
-  /// Projects what is pending in a transaction of its own, without an fsync. On failure the
-  /// events stay pending and the next catch-up tries again.
-  func catchUp() {
-    guard !pending.isEmpty else { return }
+  /// Projects the oldest pending events, at most ``Limits/projectionSliceEventsMax`` of them,
+  /// in a transaction of its own without an fsync: the writer commits waiting batches between
+  /// slices, so a catch-up never holds callers for long. On failure the events stay pending
+  /// and the next catch-up tries again. Returns whether it projected anything.
+  @discardableResult
+  func catchUp() -> Bool {
+    guard !pending.isEmpty else { return false }
+    let slice = Array(pending.prefix(configuration.limits.projectionSliceEventsMax))
     do {
       try pool.writeWithoutTransaction { db in
         if configuration.synchronous == .full {
@@ -97,15 +101,17 @@ final class WriterCore: @unchecked Sendable {
           synchronousRestored = false
         }
         try db.inTransaction(.immediate) {
-          try Projector.apply(pending, db)
+          try Projector.apply(slice, db)
           return .commit
         }
         try restoreSynchronous(db)
       }
-      pending.removeAll(keepingCapacity: true)
-      oldestPendingSince = nil
+      pending.removeFirst(slice.count)
+      oldestPendingSince = pending.isEmpty ? nil : oldestPendingSince
+      return true
     } catch {
       // Left pending: reads wait, appends go on, and the next catch-up retries.
+      return false
     }
   }
 
