@@ -47,7 +47,9 @@ public final class Ledger: Sendable {
     let lock = try await WriterLock.acquire(databasePath: path, timeout: configuration.lockTimeout)
     do {
       let (pool, writerCore) = try openStorage(path: path, configuration: configuration)
-      let writer = Writer(core: writerCore, batchCommandsMax: configuration.limits.batchCommandsMax)
+      let writer = Writer(
+        core: writerCore, batchCommandsMax: configuration.limits.batchCommandsMax,
+        onBatchCommitted: configuration.onBatchCommitted)
       return Ledger(path: path, configuration: configuration, pool: pool, lock: lock, writer: writer)
     } catch {
       lock.release()
@@ -102,6 +104,14 @@ public final class Ledger: Sendable {
   /// projection tables some other way (SQL on the file, a backup).
   public func waitForProjections() async {
     await writer.waitForProjection()
+  }
+
+  /// The size of the database file and its WAL, in bytes.
+  public var storageBytes: Int64 {
+    [path, path + "-wal"].reduce(0) { total, file in
+      let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)??.int64Value
+      return total + (size ?? 0)
+    }
   }
 
   /// How the writer's batches have gone since the ledger opened.

@@ -23,6 +23,10 @@ public struct LedgerConfiguration: Sendable {
   /// The id source for new users and mails; inject a seeded one to make tests replay exactly.
   public var makeID: @Sendable () -> UUID = { RandomID.make() }
 
+  /// Called on the writer thread after each batch commits, with its size and how long the
+  /// commit took: for metrics. Keep it cheap; the next batch waits for it.
+  public var onBatchCommitted: (@Sendable (_ commands: Int, _ duration: Duration) -> Void)?
+
   /// The default configuration.
   public init() {}
 }

@@ -43,9 +43,12 @@ final class Writer: Sendable {
   private let batchesCommitted = Atomic<Int>(0)
   private let commandsCommitted = Atomic<Int>(0)
 
-  init(core: WriterCore, batchCommandsMax: Int) {
+  private let onBatchCommitted: (@Sendable (Int, Duration) -> Void)?
+
+  init(core: WriterCore, batchCommandsMax: Int, onBatchCommitted: (@Sendable (Int, Duration) -> Void)?) {
     self.core = core
     self.batchCommandsMax = batchCommandsMax
+    self.onBatchCommitted = onBatchCommitted
     var initial = Queue()
     initial.committedSeq = core.committedSeq
     initial.projectedSeq = core.projectedSeq
@@ -136,7 +139,9 @@ final class Writer: Sendable {
   private func run() {
     while let work = nextWork() {
       if !work.batch.isEmpty {
+        let started = ContinuousClock.now
         let results = core.commit(work.batch)
+        onBatchCommitted?(work.batch.count, started.duration(to: .now))
         batchesCommitted.add(1, ordering: .relaxed)
         commandsCommitted.add(work.batch.count, ordering: .relaxed)
         publish()

@@ -1,0 +1,73 @@
+import CreditLedger
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// The server's Prometheus metrics, in a registry of its own (no global bootstrap, so several
+/// servers can live in one process, as the tests run them): deductions accepted and rejected,
+/// batch sizes, commit latency, writer queue depth, database size.
+public final class LedgerMetrics: Sendable {
+  private let registry = PrometheusCollectorRegistry()
+  private let accepted: Counter
+  private let batchSize: ValueHistogram
+  private let commitLatency: DurationHistogram
+  private let queueDepth: Gauge
+  private let databaseBytes: Gauge
+  private let committedSeq: Gauge
+  private let projectedSeq: Gauge
+
+  /// A new registry with the ledger's metrics.
+  public init() {
+    accepted = registry.makeCounter(
+      descriptor: Self.name("deductions_accepted", "total", "Sends that deducted credits"))
+    batchSize = registry.makeValueHistogram(
+      descriptor: Self.name("batch", "commands", "Commands per group commit"),
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096])
+    commitLatency = registry.makeDurationHistogram(
+      descriptor: Self.name("commit", "seconds", "Time to commit one batch, fsync included"),
+      buckets: [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+      ])
+    queueDepth = registry.makeGauge(
+      descriptor: Self.name("writer_queue_depth", nil, "Commands waiting for the writer"))
+    databaseBytes = registry.makeGauge(
+      descriptor: Self.name("database", "bytes", "Database file and WAL size"))
+    committedSeq = registry.makeGauge(descriptor: Self.name("committed_seq", nil, "Last committed event"))
+    projectedSeq = registry.makeGauge(
+      descriptor: Self.name("projected_seq", nil, "Last event in the projections"))
+  }
+
+  private static func name(_ metric: String, _ unit: String?, _ help: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(
+      namespace: "ledger", subsystem: nil, metricName: metric, unitName: unit ?? "", helpText: help)
+  }
+
+  /// For ``LedgerConfiguration/onBatchCommitted``.
+  public func batchCommitted(commands: Int, duration: Duration) {
+    batchSize.record(Double(commands))
+    commitLatency.record(duration)
+  }
+
+  func deductionAccepted() { accepted.increment() }
+
+  func deductionRejected(_ reason: String) {
+    registry.makeCounter(
+      descriptor: Self.name("deductions_rejected", "total", "Sends refused"), labels: [("reason", reason)]
+    ).increment()
+  }
+
+  /// The text exposition, with the gauges read now.
+  func exposition(ledger: Ledger) -> Response {
+    let statistics = ledger.statistics
+    queueDepth.set(Int64(statistics.queueDepth))
+    committedSeq.set(statistics.committedSeq)
+    projectedSeq.set(statistics.projectedSeq)
+    databaseBytes.set(ledger.storageBytes)
+    var buffer: [UInt8] = []
+    registry.emit(into: &buffer)
+    return Response(
+      status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+      body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
+  }
+}
