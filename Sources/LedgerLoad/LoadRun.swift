@@ -98,9 +98,11 @@ public struct LoadRun: Sendable {
     UUID(uuidString: String(format: "10ad0000-0000-4000-8000-%012x", n))!
   }
 
-  /// Runs the load; `progress` is called about once a second with (elapsed s, deductions so far).
+  /// Runs the load; `progress` is called about once a second with (elapsed s, deductions so
+  /// far), and `acknowledged` with each receipt as soon as its send returns.
   public func run(
-    _ ledger: Ledger, users: [UUID], progress: @escaping @Sendable (Double, Int) -> Void = { _, _ in }
+    _ ledger: Ledger, users: [UUID], progress: @escaping @Sendable (Double, Int) -> Void = { _, _ in },
+    acknowledged: (@Sendable (UUID, MailReceipt) -> Void)? = nil
   ) async throws -> Report {
     let body = String(repeating: "<p>credit ledger</p>", count: settings.bodyBytes / 20 + 1)
       .prefix(settings.bodyBytes)
@@ -119,7 +121,8 @@ public struct LoadRun: Sendable {
       for caller in 0..<settings.concurrency {
         group.addTask {
           try await callerLoop(
-            ledger, users: users, caller: caller, content: content, deadline: deadline, done: done)
+            ledger, users: users, caller: caller, content: content, deadline: deadline, done: done,
+            acknowledged: acknowledged)
         }
       }
       return try await group.reduce(into: [([Double], Int)]()) { $0.append($1) }
@@ -142,7 +145,7 @@ public struct LoadRun: Sendable {
 
   private func callerLoop(
     _ ledger: Ledger, users: [UUID], caller: Int, content: String, deadline: ContinuousClock.Instant,
-    done: Counter
+    done: Counter, acknowledged: (@Sendable (UUID, MailReceipt) -> Void)?
   ) async throws -> ([Double], Int) {
     var generator = SplitMix64(seed: UInt64(caller))
     var latencies: [Double] = []
@@ -155,7 +158,8 @@ public struct LoadRun: Sendable {
         content: content, mailType: .custom, credits: settings.creditsPerSend)
       let sent = ContinuousClock.now
       do {
-        _ = try await ledger.send(mail, as: .service)
+        let receipt = try await ledger.send(mail, as: .service)
+        acknowledged?(user, receipt)
         latencies.append(Self.seconds(sent.duration(to: .now)) * 1000)
         done.value.add(1, ordering: .relaxed)
       } catch Rejection.insufficientCredits {

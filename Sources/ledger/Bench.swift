@@ -17,6 +17,11 @@ struct Bench: AsyncParsableCommand {
   @Flag(help: "Put every caller on one user.") var hot = false
   @Option(help: "fsync at every commit (full) or not (normal).")
   var synchronous: LedgerConfiguration.Synchronous = .full
+  @Option(
+    name: .customLong("ack-file"),
+    help:
+      "Append 'mail_id user_id remaining_credits' to this file as each send is acknowledged (crash tests).")
+  var ackFile: String?
 
   func validate() throws {
     guard (1...4096).contains(concurrency) else { throw ValidationError("--concurrency must be 1…4096") }
@@ -44,11 +49,15 @@ struct Bench: AsyncParsableCommand {
       do {
         let load = LoadRun(settings: settings)
         let ids = try await load.prepare(ledger)
-        let report = try await load.run(ledger, users: ids) { elapsed, done in
+        let acks = try ackFile.map(AckFile.init(path:))
+        let acknowledged: (@Sendable (UUID, MailReceipt) -> Void)? =
+          if let acks { { acks.record(user: $0, receipt: $1) } } else { nil }
+        let progress: @Sendable (Double, Int) -> Void = { elapsed, done in
           let line = String(
             format: "bench: %5.1f s  %9d deductions  %8.0f/s\n", elapsed, done, Double(done) / elapsed)
           FileHandle.standardError.write(Data(line.utf8))
         }
+        let report = try await load.run(ledger, users: ids, progress: progress, acknowledged: acknowledged)
         await ledger.close()
         try Output.print(report)
       } catch {
@@ -64,4 +73,24 @@ struct Bench: AsyncParsableCommand {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder
   }
+}
+
+/// Where `ledger bench --ack-file` writes each acknowledged send: one `write(2)` per line on an
+/// `O_APPEND` descriptor, so every line written before a SIGKILL is in the file.
+final class AckFile: Sendable {
+  private let descriptor: Int32
+
+  init(path: String) throws {
+    descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      throw Rejection.invalidField(field: "ack_file", reason: "cannot open \(path)")
+    }
+  }
+
+  func record(user: UUID, receipt: MailReceipt) {
+    let line = "\(receipt.mailID.lowercased) \(user.lowercased) \(receipt.remainingCredits)\n"
+    _ = line.withCString { write(descriptor, $0, strlen($0)) }
+  }
+
+  deinit { close(descriptor) }
 }
