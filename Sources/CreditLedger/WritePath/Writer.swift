@@ -154,7 +154,7 @@ final class Writer: Sendable {
       }
       // Catch-ups wait for their bound (or a reader) so that each one carries many events:
       // a catch-up rewrites every index page it touches, however few events touch it.
-      if core.catchUpIsDue || (work.catchUpRequested && core.hasPending) {
+      if core.catchUpIsDue || work.catchUpRequested {
         catchUp()
       } else if work.batch.isEmpty && work.rebuilds.isEmpty {
         sleep()
@@ -215,7 +215,9 @@ final class Writer: Sendable {
       queue.catchUpRequested = false
       if queue.requests.isEmpty && queue.rebuilds.isEmpty {
         if queue.closing { return nil }
-        queue.sleeping = !requested
+        // Marked asleep even when a catch-up comes first: a command that arrives meanwhile
+        // must signal, or the thread would park with it in the queue.
+        queue.sleeping = true
         return Work(batch: [], rebuilds: [], catchUpRequested: requested)
       }
       let rebuilds = queue.rebuilds
