@@ -10,6 +10,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
   public var status: HTTPResponse.Status
   /// The JSON body.
   var body: [String: JSONValue]
+  /// Extra headers (`Allow` on a 405).
+  var headers: HTTPFields = [:]
 
   init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
     self.status = status
@@ -72,6 +74,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
   /// The JSON response.
   public func response(from request: Request, context: some RequestContext) throws -> Response {
-    JSONValue.object(body).response(status: status)
+    var response = JSONValue.object(body).response(status: status)
+    response.headers.append(contentsOf: headers)
+    return response
   }
 }

@@ -67,7 +67,8 @@ struct JSONBody {
 
   func optionalString(_ key: String) throws -> String? {
     switch fields[key] {
-    case nil, .null: return nil
+    case nil: return nil
+    case .null: throw APIError.invalid(key, "must not be null; leave it out instead")
     case .string(let text): return text
     default: throw APIError.invalid(key, "must be a string")
     }
@@ -81,7 +82,8 @@ struct JSONBody {
   /// A whole number within 64 bits; booleans, fractions and huge numbers are refused.
   func optionalInteger(_ key: String) throws -> Int64? {
     switch fields[key] {
-    case nil, .null: return nil
+    case nil: return nil
+    case .null: throw APIError.invalid(key, "must not be null; leave it out instead")
     case .integer(let number): return number
     case .other(let what): throw APIError.invalid(key, "must be a whole number, not \(what)")
     case .string: throw APIError.invalid(key, "must be a whole number, not a string")

@@ -7,6 +7,9 @@ extension LedgerRoutes {
     api.get("/users/:id/statement") { request, context in
       try await handling {
         let userID = try id(context)
+        if let seq = try queryInteger(request, "seq"), seq < 0 {
+          throw APIError.invalid("seq", "must not be negative")
+        }
         let asOf: AsOf? =
           if let date = try queryDate(request, "as_of") { .time(date) } else {
             try queryInteger(request, "seq").map(AsOf.seq)
@@ -18,8 +21,10 @@ extension LedgerRoutes {
     api.get("/events") { request, context in
       try await handling {
         try requireService(context)
+        let after = try queryInteger(request, "after_seq") ?? 0
+        guard after >= 0 else { throw APIError.invalid("after_seq", "must not be negative") }
         let events = try await ledger.reader.events(
-          afterSeq: queryInteger(request, "after_seq") ?? 0,
+          afterSeq: after,
           limit: Int(queryInteger(request, "limit") ?? 1000),
           as: .service)
         return try JSONResponse.make(EventPage(items: events))

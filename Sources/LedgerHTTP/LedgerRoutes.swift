@@ -23,6 +23,7 @@ public struct LedgerRoutes<Context: LedgerRequestContext>: Sendable {
 
   /// Adds every route to `router`.
   public func register(on router: Router<Context>) {
+    router.add(middleware: MethodNotAllowedMiddleware())
     router.get("/health") { _, _ in JSONValue.object(["status": .string("ok")]).response(status: .ok) }
     router.get("/metrics") { _, _ in metrics.exposition(ledger: ledger) }
     router.get("/openapi.yaml") { _, _ in try OpenAPIDocument.response() }

@@ -84,6 +84,8 @@ struct RouteTests {
         (Self.mail.replacingOccurrences(of: #""credits":5"#, with: #""credits":true"#), "credits"),
         (Self.mail.replacingOccurrences(of: #""credits":5"#, with: #""credits":"5""#), "credits"),
         (Self.mail.replacingOccurrences(of: "}", with: #","admin":true}"#), "admin"),
+        (Self.mail.replacingOccurrences(of: #""subject":"Hi""#, with: #""subject":null"#), "subject"),
+        (Self.mail.replacingOccurrences(of: "}", with: #","user_id":null}"#), "user_id"),
       ] {
         let answer = try await client.call(.post, "/v1/mails", token: token, json: body)
         #expect(answer.status == .unprocessableContent, "\(field)")
