@@ -147,7 +147,7 @@ public struct LoadRun: Sendable {
     _ ledger: Ledger, users: [UUID], caller: Int, content: String, deadline: ContinuousClock.Instant,
     done: Counter, acknowledged: (@Sendable (UUID, MailReceipt) -> Void)?
   ) async throws -> ([Double], Int) {
-    var generator = SplitMix64(seed: UInt64(caller))
+    var generator = SeededGenerator(seed: UInt64(caller))
     var latencies: [Double] = []
     latencies.reserveCapacity(4096)
     var rejected = 0
@@ -176,19 +176,6 @@ public struct LoadRun: Sendable {
   static func percentile(_ sorted: [Double], _ p: Double) -> Double {
     guard !sorted.isEmpty else { return 0 }
     return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
-  }
-}
-
-/// A small seeded generator, so that every caller's choice of users replays exactly.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
 

@@ -22,7 +22,7 @@ struct InterleavingTests {
     try await withThrowingTaskGroup(of: Void.self) { group in
       for task in 0..<12 {
         group.addTask {
-          var random = Mix(seed: seed &* 1000 &+ UInt64(task))
+          var random = SeededGenerator(seed: seed &* 1000 &+ UInt64(task))
           var mails: [UUID] = []
           for _ in 0..<40 {
             let user = known[Int(random.next() % UInt64(known.count))]
@@ -82,18 +82,5 @@ struct InterleavingTests {
     let live = try fixture.projectionDump()
     _ = try await ledger.rebuildProjections()
     #expect(try fixture.projectionDump() == live)
-  }
-}
-
-/// SplitMix64, for interleavings that replay from their seed.
-struct Mix: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
