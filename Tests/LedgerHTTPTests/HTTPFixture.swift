@@ -104,6 +104,14 @@ struct Call {
 }
 
 extension TestClientProtocol {
+  /// A POST with a raw body, for bytes that are not text.
+  func post(_ uri: String, token: String, bytes: [UInt8]) async throws -> Call {
+    let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+    return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) {
+      Call(status: $0.status, text: String(buffer: $0.body), headers: $0.headers)
+    }
+  }
+
   func call(
     _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
     headers extra: HTTPFields = [:]

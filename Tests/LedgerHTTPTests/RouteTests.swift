@@ -173,6 +173,9 @@ struct RouteTests {
       let big = Self.mail.replacingOccurrences(of: "<p>x</p>", with: String(repeating: "x", count: 4096))
       let tooLarge = try await client.call(.post, "/v1/mails", token: token, json: big)
       #expect(tooLarge.status == .contentTooLarge && tooLarge.json["error"] as? String == "body_too_large")
+      let invalidUTF8 = try await client.post(
+        "/v1/mails", token: token, bytes: Array(#"{"subject":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8))
+      #expect(invalidUTF8.status == .badRequest)
       for body in ["{", "[1,2]", "null", "\"text\"", "{\"recipient_email\":}"] {
         #expect(
           try await client.call(.post, "/v1/mails", token: token, json: body).status == .badRequest, "\(body)"
