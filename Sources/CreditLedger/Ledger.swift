@@ -108,10 +108,7 @@ public final class Ledger: Sendable {
 
   /// The size of the database file and its WAL, in bytes.
   public var storageBytes: Int64 {
-    [path, path + "-wal"].reduce(0) { total, file in
-      let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)??.int64Value
-      return total + (size ?? 0)
-    }
+    LedgerReader.fileSize(path) + LedgerReader.fileSize(path + "-wal")
   }
 
   /// How the writer's batches have gone since the ledger opened.

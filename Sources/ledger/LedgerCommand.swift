@@ -21,7 +21,7 @@ struct LedgerCommand: AsyncParsableCommand {
     subcommands: [
       Signup.self, Grant.self, Send.self, Refund.self, ChangeEmail.self, DeleteUser.self,
       BalanceCommand.self, History.self, Stats.self, StatementCommand.self, Balances.self,
-      Events.self, Rebuild.self, Bench.self, Serve.self, Token.self,
+      Events.self, Rebuild.self, Bench.self, Serve.self, Token.self, Info.self, SchemaCommand.self,
     ]
   )
 }

@@ -136,4 +136,21 @@ struct CommandTests {
       ["balance", "--user", user], db: false, environment: ["LEDGER_DB": cli.path])
     #expect(viaEnvironment.json["credits"] as? Int == 294)
   }
+
+  @Test(
+    "info reports counts, sizes, the checkpoint and index use for the seed's queries; schema prints the DDL")
+  func infoAndSchema() throws {
+    let cli = try CLI()
+    let user = try cli.signUp()
+    _ = try cli.send(user, credits: 3)
+    let info = try cli.run(["info"]).json
+    #expect(info["events"] as? Int == 2 && info["users"] as? Int == 1 && info["mails"] as? Int == 1)
+    #expect(info["projection_checkpoint"] as? Int == 2 && (info["database_bytes"] as? Int ?? 0) > 0)
+    let plans = try #require(info["query_plans"] as? [String: [String]])
+    #expect(plans["history_page"]?.contains { $0.contains("mails_user_sent") } == true)
+    #expect(plans["balance"]?.contains { $0.contains("PRIMARY KEY") } == true)
+    #expect(try cli.run(["info", "--as-user", user]).status == 1)
+    let schema = try cli.run(["schema"], db: false).stdout
+    #expect(schema.contains("CREATE TABLE events") && schema.contains("events_refuse_update"))
+  }
 }
