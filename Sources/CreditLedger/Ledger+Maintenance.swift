@@ -21,9 +21,9 @@ extension Ledger {
   ///
   /// It runs on the writer thread, between batches, and checks that the replayed balances
   /// are the writer's own.
-  public func rebuildProjections() async throws -> RebuildReport {
+  public func rebuildProjections(progress: ProgressHandler? = nil) async throws -> RebuildReport {
     let start = ContinuousClock.now
-    let events = try await writer.rebuild()
+    let events = try await writer.rebuild(progress: progress)
     let elapsed = start.duration(to: .now)
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     return RebuildReport(

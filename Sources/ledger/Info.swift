@@ -16,10 +16,10 @@ struct Info: AsyncParsableCommand {
 }
 
 /// `ledger schema`: the DDL.
-struct SchemaCommand: ParsableCommand {
+struct SchemaCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "schema", abstract: "Print the ledger's DDL.")
 
-  func run() {
-    print(LedgerReader.schema)
+  func run() async throws {
+    try await Output.run { print(try LedgerReader.schema()) }
   }
 }

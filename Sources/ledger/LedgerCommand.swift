@@ -13,7 +13,8 @@ struct LedgerCommand: AsyncParsableCommand {
         2  invalid input (invalid_field: the field and the reason)
         3  not found (no such user or mail, or no ledger file)
         4  the ledger is in use by another writer (waited --lock-timeout seconds)
-        5  storage failure
+        5  storage failure, or a log that breaks the ledger's rules
+        6  verification failed: the hash chain or the projections do not check out
         64 usage error (unknown option, missing argument)
       The database is --db, else $LEDGER_DB, else ledger.sqlite in the working directory.
       Commands act as the service role unless --as-user names a user.
@@ -21,7 +22,8 @@ struct LedgerCommand: AsyncParsableCommand {
     subcommands: [
       Signup.self, Grant.self, Send.self, Refund.self, ChangeEmail.self, DeleteUser.self,
       BalanceCommand.self, History.self, Stats.self, StatementCommand.self, Balances.self,
-      Events.self, Rebuild.self, Bench.self, Serve.self, Token.self, Info.self, SchemaCommand.self,
+      Events.self, Rebuild.self, Verify.self, Head.self, Backup.self, Restore.self, Export.self,
+      Import.self, Bench.self, Serve.self, Token.self, Info.self, SchemaCommand.self,
     ]
   )
 }

@@ -45,6 +45,7 @@ enum Output {
     case .ledgerNotFound: 3
     case .ledgerInUse: 4
     case .incompatibleSchema, .closed, .storageFailure, .corruptLog: 5
+    case .verificationFailed: 6
     }
   }
 

@@ -13,7 +13,10 @@ struct Rebuild: AsyncParsableCommand {
       guard try options.principal() == .service else {
         throw Rejection.notPermitted("rebuild needs the service role")
       }
-      try Output.print(try await options.write { try await $0.rebuildProjections() })
+      let report = try await ProgressLine.make().around { progress in
+        try await options.write { try await $0.rebuildProjections(progress: progress) }
+      }
+      try Output.print(report)
     }
   }
 }

@@ -66,7 +66,7 @@ extension LedgerReader {
   }
 
   /// The DDL of the ledger's tables, views, indexes and triggers, as `ledger schema` prints it.
-  public static var schema: String {
-    Schema.eventLogDDL + "\n" + Schema.projectionsDDL
+  public static func schema() throws -> String {
+    try Schema.currentDDL()
   }
 }

@@ -24,6 +24,39 @@ extension Date {
       Int(parts.tm_sec), fraction)
   }
 
+  /// Parses exactly the form ``iso8601Milliseconds`` prints, without a formatter: imports
+  /// read one per event. Nil for anything else.
+  init?(iso8601Milliseconds text: String) {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 24, bytes[23] == UInt8(ascii: "Z") else { return nil }
+    func number(_ from: Int, _ count: Int) -> Int? {
+      var value = 0
+      for byte in bytes[from..<from + count] {
+        guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+        value = value * 10 + Int(byte - UInt8(ascii: "0"))
+      }
+      return value
+    }
+    let separators: [(Int, Character)] = [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, ".")]
+    guard separators.allSatisfy({ bytes[$0.0] == $0.1.asciiValue }),
+      let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+      let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+      let milliseconds = number(20, 3), (1...12).contains(month), (1...31).contains(day),
+      hour < 24, minute < 60, second < 60
+    else { return nil }
+    var parts = tm()
+    parts.tm_year = Int32(year - 1900)
+    parts.tm_mon = Int32(month - 1)
+    parts.tm_mday = Int32(day)
+    parts.tm_hour = Int32(hour)
+    parts.tm_min = Int32(minute)
+    parts.tm_sec = Int32(second)
+    let seconds = Int64(timegm(&parts))
+    self.init(millisecondsSince1970: seconds * 1000 + Int64(milliseconds))
+    // timegm normalises 31 February into March: refuse what does not print back the same.
+    guard iso8601Milliseconds == text else { return nil }
+  }
+
   /// Parses ISO 8601: a full time with a zone (fraction optional), or a date alone (midnight UTC).
   public init?(iso8601 text: String) {
     let withFraction = ISO8601DateFormatter()

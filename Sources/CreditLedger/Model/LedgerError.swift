@@ -13,6 +13,9 @@ public enum LedgerError: Error, Sendable, Hashable {
   case storageFailure(String)
   /// An event in the log fails the ledger's invariants on replay.
   case corruptLog(seq: Int64, reason: String)
+  /// A file did not pass ``LedgerReader/verify(notedHead:as:progress:)``: a restore or an
+  /// import refuses it, and a backup that fails it is not kept.
+  case verificationFailed(VerifyReport)
 }
 
 extension LedgerError: CustomStringConvertible {
@@ -26,6 +29,11 @@ extension LedgerError: CustomStringConvertible {
     case .closed: "the ledger is closed"
     case .storageFailure(let message): "storage failure, nothing was applied: \(message)"
     case .corruptLog(let seq, let reason): "event \(seq) breaks the ledger's rules: \(reason)"
+    case .verificationFailed(let report):
+      "verification failed"
+        + (report.firstBadSeq.map { " at event \($0)" } ?? "")
+        + ": \(report.problem ?? "unknown")"
+        + (report.firstDifferingRow.map { " (\($0))" } ?? "")
     }
   }
 
@@ -38,6 +46,7 @@ extension LedgerError: CustomStringConvertible {
     case .closed: "ledger_closed"
     case .storageFailure: "storage_failure"
     case .corruptLog: "corrupt_log"
+    case .verificationFailed: "verification_failed"
     }
   }
 }

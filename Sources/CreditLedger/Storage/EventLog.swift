@@ -5,17 +5,55 @@ import GRDB
 enum EventLog {
   static let columns = "seq, kind, user_id, recorded_at, payload, idempotency_key"
 
-  /// Appends one event: the one statement every deduction waits on, bound through SQLite's
-  /// C API (see ``RawStatement``).
-  static func append(_ event: Event, _ db: Database) throws {
-    let insert = try RawStatement("INSERT INTO events (\(columns)) VALUES (?, ?, ?, ?, ?, ?)", db)
-    insert.bind(1, event.seq)
-    insert.bind(2, event.kind.rawValue)
-    insert.bind(3, event.userID)
-    insert.bind(4, event.recordedAt.millisecondsSince1970)
-    insert.bind(5, EventPayload.encode(event.body))
-    insert.bind(6, event.idempotencyKey)
+  /// Appends one event chained to `previous`, and returns its link: the one statement every
+  /// deduction waits on, bound through SQLite's C API (see ``RawStatement``).
+  static func append(_ event: Event, after previous: ChainHash, _ db: Database) throws -> ChainHash {
+    let payload = EventPayload.encode(event.body)
+    let at = event.recordedAt.millisecondsSince1970
+    let link = EventChain.link(
+      after: previous, seq: event.seq, recordedAt: at, userID: event.userID,
+      kind: event.kind.rawValue, payload: payload, idempotencyKey: event.idempotencyKey)
+    try appendRaw(
+      seq: event.seq, kind: event.kind.rawValue, userID: event.userID, recordedAt: at,
+      payload: payload, idempotencyKey: event.idempotencyKey, hash: link, db)
+    return link
+  }
+
+  /// Appends one row as given: the writer's append, and an import's.
+  static func appendRaw(
+    seq: Int64, kind: String, userID: UUID, recordedAt: Int64, payload: String,
+    idempotencyKey: String?, hash: ChainHash, _ db: Database
+  ) throws {
+    let insert = try RawStatement(
+      "INSERT INTO events (\(columns), hash) VALUES (?, ?, ?, ?, ?, ?, ?)", db)
+    insert.bind(1, seq)
+    insert.bind(2, kind)
+    insert.bind(3, userID)
+    insert.bind(4, recordedAt)
+    insert.bind(5, payload)
+    insert.bind(6, idempotencyKey)
+    insert.bind(7, hash.bytes)
     try insert.run()
+  }
+
+  /// The link a row selected with ``columns`` chains to `previous`, from its stored columns.
+  static func link(after previous: ChainHash, _ row: Row) -> ChainHash {
+    // A user_id that is not 16 bytes cannot match any link: hash it as the nil UUID.
+    let userID = (row[2] as UUID?) ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    return EventChain.link(
+      after: previous, seq: row[0], recordedAt: row[3], userID: userID, kind: row[1],
+      payload: row[4], idempotencyKey: row[5])
+  }
+
+  /// The last event's link; the genesis link for an empty log.
+  static func head(_ db: Database) throws -> (seq: Int64, hash: ChainHash) {
+    guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+    else { return (0, .genesis) }
+    let bytes: Data? = row[1]
+    guard let bytes, let hash = ChainHash(bytes: Array(bytes)) else {
+      throw LedgerError.corruptLog(seq: row[0], reason: "no 32-byte hash-chain link")
+    }
+    return (row[0], hash)
   }
 
   /// Decodes one row selected with ``columns``; a row that does not decode is a corrupt log.

@@ -93,34 +93,42 @@ enum Projector {
     return state
   }
 
-  /// Projects every event after the checkpoint, checking each against `state`, in chunks;
-  /// returns how many it applied. Runs inside the caller's transaction.
+  /// Projects every event after the checkpoint up to `throughSeq`, checking each against
+  /// `state`, in chunks; returns how many it applied, and tells `progress` the running count
+  /// after each chunk. Runs inside the caller's transaction.
   @discardableResult
-  static func catchUp(_ state: inout LedgerState, _ db: Database, chunkEventsMax: Int = 8192) throws -> Int64
-  {
+  static func catchUp(
+    _ state: inout LedgerState, _ db: Database, through throughSeq: Int64 = .max,
+    chunkEventsMax: Int = 8192, progress: ((Int64) -> Void)? = nil
+  ) throws -> Int64 {
     let from = try checkpoint(db)
     var chunk: [Event] = []
     chunk.reserveCapacity(chunkEventsMax)
     var count: Int64 = 0
-    try EventLog.forEach(after: from, db) { event in
+    try EventLog.forEach(after: from, through: throughSeq, db) { event in
       try state.apply(event)
       chunk.append(event)
       if chunk.count == chunkEventsMax {
         try apply(chunk, db)
         count += Int64(chunk.count)
         chunk.removeAll(keepingCapacity: true)
+        progress?(count)
       }
     }
     try apply(chunk, db)
-    return count + Int64(chunk.count)
+    count += Int64(chunk.count)
+    progress?(count)
+    return count
   }
 
   /// Drops the projections and replays the whole log into new ones, in the caller's
   /// transaction, so readers see the old tables until it commits. Returns the events replayed.
-  static func rebuild(_ db: Database) throws -> (events: Int64, state: LedgerState) {
+  static func rebuild(_ db: Database, progress: ((Int64) -> Void)? = nil) throws -> (
+    events: Int64, state: LedgerState
+  ) {
     try Schema.recreateProjections(db)
     var state = LedgerState()
-    let count = try catchUp(&state, db)
+    let count = try catchUp(&state, db, progress: progress)
     return (count, state)
   }
 }

@@ -37,6 +37,12 @@ struct RawStatement {
     }
   }
 
+  func bind(_ index: Int32, _ value: [UInt8]) {
+    value.withUnsafeBytes { bytes in
+      _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
+    }
+  }
+
   /// Runs the statement to completion; throws SQLite's error as GRDB reports errors.
   func run() throws {
     let code = sqlite3_step(handle)

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The ledger's tables, created and upgraded by GRDB migrations when a writer opens the file.
@@ -9,7 +10,54 @@ enum Schema {
       try db.execute(sql: eventLogDDL)
       try db.execute(sql: projectionsDDL)
     }
+    migrator.registerMigration("v2: hash chain") { db in
+      try addHashChain(db)
+    }
     return migrator
+  }
+
+  /// Adds each event's link of the hash chain (``EventChain``), computing it for the events
+  /// already in the log. The trigger that refuses updates is lifted for this one migration,
+  /// inside its transaction, and put back before it commits.
+  static func addHashChain(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE events ADD COLUMN hash BLOB;
+        DROP TRIGGER events_refuse_update;
+        """)
+    var previous = ChainHash.genesis
+    let rows = try Row.fetchAll(db, sql: "SELECT \(EventLog.columns) FROM events ORDER BY seq")
+    for row in rows {
+      let link = EventLog.link(after: previous, row)
+      try db.execute(
+        sql: "UPDATE events SET hash = ? WHERE seq = ?", arguments: [Data(link.bytes), row[0] as Int64])
+      previous = link
+    }
+    try db.execute(sql: hashChainDDL)
+  }
+
+  /// Puts back the refusal of updates, and refuses an append without its 32-byte link.
+  static let hashChainDDL = """
+    CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
+      BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;
+    CREATE TRIGGER events_require_hash BEFORE INSERT ON events
+      WHEN NEW.hash IS NULL OR typeof(NEW.hash) != 'blob' OR length(NEW.hash) != 32
+      BEGIN SELECT RAISE(ABORT, 'an event needs its 32-byte hash-chain link'); END;
+    """
+
+  /// The DDL as a migrated database holds it, in creation order: what `ledger schema` prints.
+  static func currentDDL() throws -> String {
+    let queue = try DatabaseQueue()
+    try migrator.migrate(queue)
+    return try queue.read { db in
+      try String.fetchAll(
+        db,
+        sql: """
+          SELECT sql || ';' FROM sqlite_master
+          WHERE sql IS NOT NULL AND name NOT LIKE 'grdb_%' ORDER BY rowid
+          """
+      ).joined(separator: "\n")
+    }
   }
 
   /// The append-only log, the only table a caller waits on. `seq` is the rowid, so an append
@@ -39,7 +87,12 @@ enum Schema {
   /// A mail's body is stored once, in its event: `mails` holds the rest of the row, and the
   /// view `user_mails` joins the body back in, so SQL written against the seed's table still
   /// reads the same columns.
-  static let projectionsDDL = """
+  static let projectionsDDL = mailProjectionDDL + userMailsViewDDL + statementProjectionDDL
+
+  /// The projection tables, without the view over the log: what a verify replays into.
+  static let projectionTablesDDL = mailProjectionDDL + statementProjectionDDL
+
+  private static let mailProjectionDDL = """
     CREATE TABLE profiles (
       id BLOB PRIMARY KEY CHECK (length(id) = 16),
       email TEXT NOT NULL,
@@ -60,11 +113,19 @@ enum Schema {
     );
     -- History newest first, keyset pages, and stats since a date: one range of this index each.
     CREATE INDEX mails_user_sent ON mails(user_id, sent_at DESC, seq DESC);
+
+    """
+
+  private static let userMailsViewDDL = """
     CREATE VIEW user_mails AS
       SELECT m.id, m.user_id, m.recipient_email, m.subject,
         json_extract(e.payload, '$.content') AS content, m.mail_type, m.credits_used,
         m.credits_refunded, m.sent_at, m.seq
       FROM mails m JOIN events e ON e.seq = m.seq;
+
+    """
+
+  private static let statementProjectionDDL = """
     -- One user's events other than sends (their mails row serves those), for statements.
     CREATE TABLE user_events (
       user_id BLOB NOT NULL,

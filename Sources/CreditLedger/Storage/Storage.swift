@@ -24,6 +24,12 @@ enum Storage {
     guard known else {
       throw LedgerError.incompatibleSchema(path: path, reason: "it has no ledger tables")
     }
+    let chained = try pool.read { db in try db.columns(in: "events").contains { $0.name == "hash" } }
+    guard chained else {
+      throw LedgerError.incompatibleSchema(
+        path: path,
+        reason: "an older version wrote it: open it once with a writer (any write command) to upgrade")
+    }
     return pool
   }
 }

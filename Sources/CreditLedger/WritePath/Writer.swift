@@ -24,7 +24,7 @@ final class Writer: Sendable {
 
   private struct Queue: ~Copyable {
     var requests: [Request] = []
-    var rebuilds: [CheckedContinuation<Int64, any Error>] = []
+    var rebuilds: [RebuildRequest] = []
     var sleeping = false
     var closing = false
     var stopped: CheckedContinuation<Void, Never>?
@@ -70,11 +70,17 @@ final class Writer: Sendable {
     }
   }
 
+  /// A caller waiting for a rebuild, and who to tell how it goes.
+  struct RebuildRequest {
+    var continuation: CheckedContinuation<Int64, any Error>
+    var progress: ProgressHandler?
+  }
+
   /// Rebuilds the projections on the writer thread, between batches; returns events replayed.
-  func rebuild() async throws -> Int64 {
+  func rebuild(progress: ProgressHandler? = nil) async throws -> Int64 {
     try await withCheckedThrowingContinuation { continuation in
       enqueue(onClosed: { continuation.resume(throwing: LedgerError.closed) }) {
-        $0.rebuilds.append(continuation)
+        $0.rebuilds.append(RebuildRequest(continuation: continuation, progress: progress))
       }
     }
   }
@@ -148,9 +154,16 @@ final class Writer: Sendable {
         for (request, result) in zip(work.batch, results) { request.continuation.resume(with: result) }
       }
       if !work.rebuilds.isEmpty {
-        let result = Result { try core.rebuild() }
+        let total = core.committedSeq
+        let result = Result {
+          try core.rebuild { done in
+            for request in work.rebuilds {
+              request.progress?(LedgerProgress(phase: "rebuild", done: done, total: total))
+            }
+          }
+        }
         publish()
-        for continuation in work.rebuilds { continuation.resume(with: result) }
+        for request in work.rebuilds { request.continuation.resume(with: result) }
       }
       // Catch-ups wait for their bound (or a reader) so that each one carries many events:
       // a catch-up rewrites every index page it touches, however few events touch it.
@@ -203,7 +216,7 @@ final class Writer: Sendable {
 
   private struct Work {
     var batch: [Request]
-    var rebuilds: [CheckedContinuation<Int64, any Error>]
+    var rebuilds: [RebuildRequest]
     var catchUpRequested: Bool
   }
 

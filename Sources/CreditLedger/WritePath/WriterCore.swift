@@ -14,6 +14,8 @@ final class WriterCore: @unchecked Sendable {
   var state: LedgerState
   private var nextSeq: Int64
   private var lastRecordedAt: Int64
+  /// The last committed event's link of the hash chain, which the next append extends.
+  private var head: ChainHash
   /// Committed events the projections do not have yet, oldest first.
   private var pending: [Event] = []
   private var oldestPendingSince: ContinuousClock.Instant?
@@ -28,6 +30,7 @@ final class WriterCore: @unchecked Sendable {
     self.state = state
     nextSeq = try EventLog.lastSeq(db) + 1
     lastRecordedAt = try EventLog.lastRecordedAt(db)
+    head = try EventLog.head(db).hash
   }
 
   /// The last committed sequence number.
@@ -117,13 +120,13 @@ final class WriterCore: @unchecked Sendable {
 
   /// Replays the whole log into new projections, in one transaction; checks that the replay
   /// agrees with the writer's balances.
-  func rebuild() throws -> Int64 {
+  func rebuild(progress: @escaping (Int64) -> Void) throws -> Int64 {
     var count: Int64 = 0
     try pool.writeWithoutTransaction { db in
       try restoreSynchronous(db)
       try db.inTransaction(.immediate) {
         if needsReload { try reload(db) }
-        let (replayed, rebuilt) = try Projector.rebuild(db)
+        let (replayed, rebuilt) = try Projector.rebuild(db, progress: progress)
         precondition(
           rebuilt.balances == state.balances, "the log replays to other balances than the writer's")
         count = replayed
@@ -156,6 +159,7 @@ final class WriterCore: @unchecked Sendable {
     state = try Projector.loadState(db)
     nextSeq = try EventLog.lastSeq(db) + 1
     lastRecordedAt = try EventLog.lastRecordedAt(db)
+    head = try EventLog.head(db).hash
     pending.removeAll(keepingCapacity: true)
     oldestPendingSince = nil
     needsReload = false
@@ -184,7 +188,7 @@ final class WriterCore: @unchecked Sendable {
     } catch {
       preconditionFailure("the writer made an event that breaks an invariant: \(error)")
     }
-    try EventLog.append(event, db)
+    head = try EventLog.append(event, after: head, db)
     nextSeq += 1
     lastRecordedAt = now
     return (event, true)
