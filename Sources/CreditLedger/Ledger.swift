@@ -76,6 +76,14 @@ public final class Ledger: Sendable {
       try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
       var state = LedgerState()
       try db.inTransaction(.immediate) {
+        let (checkpoint, last) = (try Projector.checkpoint(db), try EventLog.lastSeq(db))
+        guard checkpoint <= last else {
+          // Never from a crash (both commit in the same file): events were removed by hand.
+          throw LedgerError.corruptLog(
+            seq: last + 1,
+            reason:
+              "the projections hold events up to \(checkpoint) but the log ends at \(last): restore a backup")
+        }
         state = try Projector.loadState(db)
         try Projector.catchUp(&state, db)
         return .commit

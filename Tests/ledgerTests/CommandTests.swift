@@ -146,11 +146,14 @@ struct CommandTests {
     let info = try cli.run(["info"]).json
     #expect(info["events"] as? Int == 2 && info["users"] as? Int == 1 && info["mails"] as? Int == 1)
     #expect(info["projection_checkpoint"] as? Int == 2 && (info["database_bytes"] as? Int ?? 0) > 0)
+    #expect(try info["chain_head"] as? String == cli.run(["head"]).json["head"] as? String)
     let plans = try #require(info["query_plans"] as? [String: [String]])
     #expect(plans["history_page"]?.contains { $0.contains("mails_user_sent") } == true)
     #expect(plans["balance"]?.contains { $0.contains("PRIMARY KEY") } == true)
     #expect(try cli.run(["info", "--as-user", user]).status == 1)
     let schema = try cli.run(["schema"], db: false).stdout
     #expect(schema.contains("CREATE TABLE events") && schema.contains("events_refuse_update"))
+    #expect(schema.contains("ADD COLUMN hash") == false && schema.contains("hash BLOB"))
+    #expect(schema.contains("events_require_hash"))
   }
 }

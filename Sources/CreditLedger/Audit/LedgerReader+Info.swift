@@ -15,6 +15,8 @@ public struct LedgerInfo: Sendable, Encodable {
   public var walBytes: Int64
   /// The last event the projections hold.
   public var projectionCheckpoint: Int64
+  /// The last event's link of the hash chain (``ChainHash/hex``).
+  public var chainHead: String
   /// How SQLite runs the seed's three queries (`EXPLAIN QUERY PLAN`), by name.
   public var queryPlans: [String: [String]]
 
@@ -23,6 +25,7 @@ public struct LedgerInfo: Sendable, Encodable {
     case databaseBytes = "database_bytes"
     case walBytes = "wal_bytes"
     case projectionCheckpoint = "projection_checkpoint"
+    case chainHead = "chain_head"
     case queryPlans = "query_plans"
   }
 }
@@ -57,7 +60,8 @@ extension LedgerReader {
         users: try Int64.fetchOne(db, sql: "SELECT count(*) FROM profiles") ?? 0,
         mails: try Int64.fetchOne(db, sql: "SELECT count(*) FROM mails") ?? 0,
         databaseBytes: databaseBytes, walBytes: walBytes,
-        projectionCheckpoint: try Projector.checkpoint(db), queryPlans: plans)
+        projectionCheckpoint: try Projector.checkpoint(db), chainHead: try EventLog.head(db).hash.hex,
+        queryPlans: plans)
     }
   }
 

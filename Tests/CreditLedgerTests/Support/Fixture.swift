@@ -79,3 +79,12 @@ struct Fixture {
       content: "<p>Hi Bob</p>", mailType: type, credits: credits)
   }
 }
+
+extension Fixture {
+  /// Another file in the same fixture's folder, with the same clock and ids.
+  init(existing: Fixture, path: String) {
+    folder = existing.folder
+    self.path = path
+    configuration = existing.configuration
+  }
+}
