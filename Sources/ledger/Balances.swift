@@ -13,7 +13,12 @@ struct Balances: AsyncParsableCommand {
   func run() async throws {
     try await Output.run {
       let point = try parseAsOf(asOf: asOf, seq: seq) ?? .seq(.max)
-      try Output.print(try await options.reader().balances(asOf: point, as: options.principal()))
+      let reader = try options.reader()
+      let principal = try options.principal()
+      let balances = try await ProgressLine.make().around {
+        try await reader.balances(asOf: point, as: principal, progress: $0)
+      }
+      try Output.print(balances)
     }
   }
 }

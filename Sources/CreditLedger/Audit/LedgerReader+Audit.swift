@@ -4,14 +4,22 @@ import GRDB
 extension LedgerReader {
   /// Every live user's balance at a point in history, by replaying the log up to it (and
   /// checking each event's invariants on the way). Service only.
-  public func balances(asOf: AsOf, as principal: Principal) async throws -> [Balance] {
+  public func balances(asOf: AsOf, as principal: Principal, progress: ProgressHandler? = nil)
+    async throws -> [Balance]
+  {
     guard principal == .service else {
       throw Rejection.notPermitted("balances of every user need the service role")
     }
     return try await database.read { db in
-      let through = try Self.lastSeq(asOf, db)
+      let through = min(try Self.lastSeq(asOf, db), try EventLog.lastSeq(db))
       var state = LedgerState()
-      try EventLog.forEach(after: 0, through: through, db) { try state.apply($0) }
+      var done: Int64 = 0
+      try EventLog.forEach(after: 0, through: through, db) {
+        try state.apply($0)
+        done += 1
+        if done % 65_536 == 0 { progress?(LedgerProgress(phase: "replay", done: done, total: through)) }
+      }
+      progress?(LedgerProgress(phase: "replay", done: done, total: through))
       return state.balances.map { Balance(userID: $0.key, credits: $0.value) }
         .sorted { $0.userID.lowercased < $1.userID.lowercased }
     }
