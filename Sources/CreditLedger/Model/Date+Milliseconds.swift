@@ -2,8 +2,13 @@ import Foundation
 
 extension Date {
   /// Whole milliseconds since 1970, the unit the ledger stores times in.
+  /// A date made from whole milliseconds gives them back exactly — `Date` keeps a Double of
+  /// seconds since 2001, about 0.1 µs coarse today, so the product can land a hair below the
+  /// integer — and any other is rounded down.
   var millisecondsSince1970: Int64 {
-    Int64((timeIntervalSince1970 * 1000).rounded(.down))
+    let milliseconds = timeIntervalSince1970 * 1000
+    let nearest = milliseconds.rounded()
+    return Int64(abs(milliseconds - nearest) < 1e-3 ? nearest : milliseconds.rounded(.down))
   }
 
   /// The date `milliseconds` after 1970.
@@ -12,16 +17,35 @@ extension Date {
   }
 
   /// ISO 8601 in UTC with milliseconds (`2026-11-25T18:10:07.123Z`), as every output prints times.
+  /// Formatted by hand: exports print one per row, and `String(format:)` was a tenth of an
+  /// import's time.
   public var iso8601Milliseconds: String {
     let milliseconds = millisecondsSince1970
     var seconds = time_t(milliseconds.floorDivided(by: 1000))
     var parts = tm()
     gmtime_r(&seconds, &parts)
     let fraction = Int(milliseconds - milliseconds.floorDivided(by: 1000) * 1000)
-    return String(
-      format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900,
-      Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min),
-      Int(parts.tm_sec), fraction)
+    var text: [UInt8] = []
+    text.reserveCapacity(24)
+    func digits(_ value: Int, _ count: Int, then separator: Character?) {
+      var divisor = 1
+      for _ in 1..<count { divisor *= 10 }
+      var rest = max(0, value)
+      for _ in 0..<count {
+        text.append(UInt8(ascii: "0") + UInt8((rest / divisor) % 10))
+        rest %= divisor
+        divisor /= 10
+      }
+      if let separator { text.append(separator.asciiValue!) }
+    }
+    digits(Int(parts.tm_year) + 1900, 4, then: "-")
+    digits(Int(parts.tm_mon) + 1, 2, then: "-")
+    digits(Int(parts.tm_mday), 2, then: "T")
+    digits(Int(parts.tm_hour), 2, then: ":")
+    digits(Int(parts.tm_min), 2, then: ":")
+    digits(Int(parts.tm_sec), 2, then: ".")
+    digits(fraction, 3, then: "Z")
+    return String(decoding: text, as: UTF8.self)
   }
 
   /// Parses exactly the form ``iso8601Milliseconds`` prints, without a formatter: imports
