@@ -62,7 +62,8 @@ public final class Ledger: Sendable {
   private static func openStorage(
     path: String, configuration: LedgerConfiguration
   ) throws -> (DatabasePool, WriterCore) {
-    let pool = try DatabasePool(path: path, configuration: Storage.grdbConfiguration())
+    let pool = try DatabasePool(
+      path: path, configuration: Storage.grdbConfiguration(busyTimeout: configuration.busyTimeout))
     try Schema.migrator.migrate(pool)
     let core = try pool.writeWithoutTransaction { db -> WriterCore in
       // GRDB turns synchronous to NORMAL when it sets up WAL, after prepareDatabase:

@@ -16,6 +16,10 @@ public struct LedgerConfiguration: Sendable {
   public var startingCredits: Int64 = 300
   /// How long ``Ledger/open(path:configuration:)`` waits for another writer to let go.
   public var lockTimeout: Duration = .seconds(10)
+  /// How long a commit waits for SQLite's write lock when another process holds it (someone
+  /// with the `sqlite3` shell, say) before the batch fails with ``LedgerError/storageFailure(_:)``.
+  /// The ledger's own processes never hold it against the writer: they take the writer lock.
+  public var busyTimeout: Duration = .seconds(10)
   /// Bounds on every input.
   public var limits = Limits()
   /// The time source for events; inject a fixed clock to make tests replay exactly.

@@ -4,7 +4,9 @@ import Testing
 
 @testable import CreditLedger
 
-@Suite("Resource faults: a full database fails the waiting callers, loses nothing, and recovers")
+@Suite(
+  "Resource faults: a full disk, a read-only file system or a foreign lock fails the waiting callers, loses nothing, and recovers"
+)
 struct FaultTests {
   @Test(
     "when the file cannot grow, sends fail with storageFailure; acknowledged ones stay; writes resume once it can"
@@ -78,5 +80,103 @@ struct FaultTests {
     #expect(page.items.isEmpty)
     #expect(try fixture.eventCount() == 1 + texts.count)
     await ledger.close()
+  }
+
+  @Test(
+    "a foreign process holding SQLite's write lock fails the waiting callers after the busy timeout; writes resume when it lets go"
+  )
+  func foreignLock() async throws {
+    let fixture = try Fixture()
+    var configuration = fixture.configuration
+    configuration.busyTimeout = .milliseconds(200)
+    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let before = try await ledger.send(Fixture.mail(to: user, credits: 3), as: .service)
+    let shell = try ForeignLock(path: fixture.path)
+    var failed = false
+    do {
+      _ = try await ledger.send(Fixture.mail(to: user, credits: 5), as: .service)
+    } catch LedgerError.storageFailure(let message) {
+      failed = message.contains("locked")
+    }
+    shell.release()
+    #expect(failed, "the send waited out the busy timeout and was told the database is locked")
+    let after = try await ledger.send(Fixture.mail(to: user, credits: 7), as: .service)
+    #expect(after.remainingCredits == 300 - 3 - 7, "the refused send was not counted")
+    #expect(try await ledger.reader.mail(id: before.mailID, as: .service).creditsUsed == 3)
+    await ledger.close()
+    #expect(try await LedgerReader.open(path: fixture.path).verify(as: .service).ok)
+  }
+
+  @Test(
+    "on a real full disk (a small tmpfs), sends fail with storageFailure, nothing acknowledged is lost, and writes resume when it grows",
+    .enabled(if: TmpfsMount.permitted, "needs permission to mount a tmpfs")
+  )
+  func realDiskFull() async throws {
+    let mount = try TmpfsMount(bytes: 3 << 20)
+    defer { mount.unmount() }
+    let path = mount.path + "/ledger.sqlite"
+    let ledger = try await Ledger.open(path: path)
+    let user = try await ledger.signUp(email: "ada@example.com", credits: 1_000_000, as: .service).id
+    let big = SendMail(
+      userID: user, recipientEmail: "bob@example.com", subject: "Big",
+      content: String(repeating: "x", count: 100_000),
+      mailType: .custom, credits: 1)
+    var acknowledged: [MailReceipt] = []
+    var failure: LedgerError?
+    for _ in 0..<100 where failure == nil {
+      do {
+        acknowledged.append(try await ledger.send(big, as: .service))
+      } catch let error as LedgerError {
+        failure = error
+      }
+    }
+    guard case .storageFailure = failure else {
+      Issue.record("expected storageFailure when the disk filled, got \(String(describing: failure))")
+      await ledger.close()
+      return
+    }
+    try mount.remount("size=64m")
+    let after = try await ledger.send(big, as: .service)
+    #expect(after.remainingCredits == 1_000_000 - Int64(acknowledged.count) - 1)
+    for receipt in acknowledged {
+      #expect(try await ledger.reader.mail(id: receipt.mailID, as: .service).creditsUsed == 1)
+    }
+    await ledger.close()
+    #expect(try await LedgerReader.open(path: path).verify(as: .service).ok)
+  }
+
+  @Test(
+    "on a read-only file system a writer refuses to open with a clear error, and opens with everything once it is writable",
+    .enabled(if: TmpfsMount.permitted, "needs permission to mount a tmpfs")
+  )
+  func readOnly() async throws {
+    let mount = try TmpfsMount(bytes: 8 << 20)
+    defer { mount.unmount() }
+    let path = mount.path + "/ledger.sqlite"
+    let ledger = try await Ledger.open(path: path)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let receipt = try await ledger.send(Fixture.mail(to: user, credits: 9), as: .service)
+    await ledger.close()
+    try mount.remount("ro")
+    await #expect {
+      _ = try await Ledger.open(path: path)
+    } throws: { error in
+      guard case LedgerError.storageFailure(let message) = error else { return false }
+      return message.contains("Read-only file system")
+    }
+    try mount.remount("rw")
+    // A backup is one file in rollback-journal mode: it verifies and restores from read-only media.
+    _ = try await LedgerReader.open(path: path).backup(to: mount.path + "/backup.sqlite", as: .service)
+    try mount.remount("ro")
+    #expect(try await LedgerReader.open(path: mount.path + "/backup.sqlite").verify(as: .service).ok)
+    let restored = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID()).sqlite").path
+    defer { try? FileManager.default.removeItem(atPath: restored) }
+    #expect(try await Ledger.restore(from: mount.path + "/backup.sqlite", to: restored).ok)
+    try mount.remount("rw")
+    let reopened = try await Ledger.open(path: path)
+    #expect(try await reopened.reader.mail(id: receipt.mailID, as: .service).creditsUsed == 9)
+    #expect(try await reopened.reader.balance(userID: user, as: .service).credits == 291)
+    await reopened.close()
   }
 }

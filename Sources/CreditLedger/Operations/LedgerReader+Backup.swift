@@ -26,7 +26,8 @@ public struct BackupReport: Sendable, Hashable, Encodable {
 
 extension LedgerReader {
   /// Takes a consistent online copy of the ledger, while its writer goes on committing:
-  /// SQLite's backup API copies one read snapshot in one step. The copy is written beside
+  /// SQLite's backup API copies one read snapshot in one step, into a single file in rollback
+  /// journal mode (readable from read-only media). The copy is written beside
   /// `destination`, flushed, renamed into place, then verified; a copy that fails
   /// verification is removed and ``LedgerError/verificationFailed(_:)`` thrown. Service only.
   public func backup(
@@ -38,11 +39,17 @@ extension LedgerReader {
       throw Rejection.invalidField(
         field: "destination", reason: "\(destination) exists; give --force to replace it")
     }
+    // The ledger's own reader first lets the projections reach its writes; the log is
+    // complete in the copy either way, and a writer that opens it catches the rest up.
+    await freshness?()
     let partial = destination + ".partial"
     FileSync.remove(partial)
     do {
       let copy = try DatabaseQueue(path: partial, configuration: Storage.grdbConfiguration())
       try database.backup(to: copy)
+      // One self-contained file, readable where nothing can be written (no -wal, no -shm):
+      // a writer that opens it, after a restore, turns WAL back on.
+      try await copy.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = DELETE") }
       try copy.close()
       try FileSync.replace(destination, with: partial)
     } catch {

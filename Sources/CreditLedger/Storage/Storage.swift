@@ -5,19 +5,27 @@ import GRDB
 enum Storage {
   /// WAL (DatabasePool's default), a busy timeout so that a reader process checkpointing at
   /// close never fails a commit, and nothing else: `synchronous` is set after opening.
-  static func grdbConfiguration() -> GRDB.Configuration {
+  static func grdbConfiguration(busyTimeout: Duration = .seconds(10)) -> GRDB.Configuration {
     var configuration = GRDB.Configuration()
-    configuration.busyMode = .timeout(10)
+    configuration.busyMode = .timeout(
+      Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18)
     configuration.label = "CreditLedger"
     return configuration
   }
 
-  /// Opens an existing ledger for reading only: never creates or migrates a file.
-  static func openForReading(path: String) throws -> DatabasePool {
+  /// Opens an existing ledger for reading only: never creates, migrates or changes a file. A
+  /// WAL file (a live ledger) gets a pool of readers; a rollback-journal file (a backup) a
+  /// single read-only connection, which works on read-only media too.
+  static func openForReading(path: String) throws -> any DatabaseReader {
     guard FileManager.default.fileExists(atPath: path) else {
       throw LedgerError.ledgerNotFound(path: path)
     }
-    let pool = try DatabasePool(path: path, configuration: grdbConfiguration())
+    var configuration = grdbConfiguration()
+    configuration.readonly = true
+    let pool: any DatabaseReader =
+      try isWAL(path)
+      ? DatabasePool(path: path, configuration: configuration)
+      : DatabaseQueue(path: path, configuration: configuration)
     let known = try pool.read { db in
       try db.tableExists("events") && db.tableExists("profiles") && db.tableExists("mails")
     }
@@ -31,6 +39,16 @@ enum Storage {
         reason: "an older version wrote it: open it once with a writer (any write command) to upgrade")
     }
     return pool
+  }
+
+  /// Whether the file's header says WAL (bytes 18 and 19 are 2).
+  private static func isWAL(_ path: String) throws -> Bool {
+    guard let file = FileHandle(forReadingAtPath: path) else {
+      throw LedgerError.storageFailure("cannot read \(path)")
+    }
+    defer { try? file.close() }
+    let header = try file.read(upToCount: 20) ?? Data()
+    return header.count == 20 && header[18] == 2
   }
 }
 
