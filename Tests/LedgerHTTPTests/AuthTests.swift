@@ -80,6 +80,47 @@ struct AuthTests {
     }
     await fixture.ledger.close()
   }
+
+  @Test("RS256 tokens verify against a JWKS; one signed by another RSA key does not")
+  func rs256() async throws {
+    let key = try Insecure.RSA.PrivateKey(pem: try Self.generateRSAKey())
+    let other = try Insecure.RSA.PrivateKey(pem: try Self.generateRSAKey())
+    let primitives = try key.publicKey.getKeyPrimitives()
+    let jwks = """
+      {"keys":[{"kty":"RSA","alg":"RS256","kid":"r1","use":"sig","n":"\(primitives.modulus.base64URL)","e":"\(primitives.publicExponent.base64URL)"}]}
+      """
+    let verifier = try await TokenVerifier(hmacSecret: nil, jwksJSON: jwks)
+    let signer = JWTKeyCollection()
+    await signer.add(rsa: key, digestAlgorithm: .sha256, kid: "r1")
+    let forger = JWTKeyCollection()
+    await forger.add(rsa: other, digestAlgorithm: .sha256, kid: "r1")
+    let fixture = try await HTTPFixture()
+    let user = try await fixture.signUp()
+    let good = try await fixture.token(sub: user.lowercased, signer: signer, kid: "r1")
+    let forged = try await fixture.token(sub: user.lowercased, signer: forger, kid: "r1")
+    let app = LedgerServer.application(
+      ledger: fixture.ledger, verifier: verifier, metrics: fixture.metrics, port: 0)
+    try await app.test(.live) { (client) async throws -> Void in
+      #expect(try await client.call(.get, "/v1/profile", token: good).status == .ok)
+      #expect(try await client.call(.get, "/v1/profile", token: forged).status == .unauthorized)
+    }
+    await fixture.ledger.close()
+  }
+
+  /// A fresh 2048-bit RSA key in PEM, from the openssl command (swift-crypto only generates
+  /// RSA keys through an underscored API).
+  static func generateRSAKey() throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["openssl", "genrsa", "2048"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let pem = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: pem, as: UTF8.self)
+  }
 }
 
 extension Data {

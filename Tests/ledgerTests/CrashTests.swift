@@ -32,6 +32,8 @@ struct CrashTests {
       checked = acknowledged.count
       try await Self.expectProjectionsMatchReplay(ledger)
       await ledger.close()
+      let verified = try await LedgerReader.open(path: cli.path).verify(as: .service)
+      #expect(verified.ok, "verify after a kill: \(verified.problem ?? "")")
     }
     #expect(checked > 0, "no send was acknowledged before the kills")
     #expect(killedWithAcks >= Self.cycles / 2, "most kills should land while sends are acknowledged")
@@ -57,6 +59,7 @@ struct CrashTests {
     let ledger = try await Ledger.open(path: cli.path)
     try await Self.expectProjectionsMatchReplay(ledger)
     await ledger.close()
+    #expect(try await LedgerReader.open(path: cli.path).verify(as: .service).ok)
   }
 
   /// Starts `ledger bench` on the file, kills it with SIGKILL after `delay`.
