@@ -48,7 +48,7 @@ public final class Ledger: Sendable {
     do {
       let (pool, writerCore) = try openStorage(path: path, configuration: configuration)
       let writer = Writer(
-        core: writerCore, batchCommandsMax: configuration.limits.batchCommandsMax,
+        core: writerCore, databasePath: path, batchCommandsMax: configuration.limits.batchCommandsMax,
         onBatchCommitted: configuration.onBatchCommitted)
       return Ledger(path: path, configuration: configuration, pool: pool, lock: lock, writer: writer)
     } catch {
@@ -68,8 +68,7 @@ public final class Ledger: Sendable {
     let core = try pool.writeWithoutTransaction { db -> WriterCore in
       // GRDB turns synchronous to NORMAL when it sets up WAL, after prepareDatabase:
       // set it here, on the writer connection, once the pool is open.
-      try db.execute(
-        sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())")
+      try db.execute(sql: "PRAGMA synchronous = \(WriterCore.connectionSynchronous(configuration))")
       // 64 MiB of page cache: projection catch-ups touch pages all over the indexes, and
       // SQLite's 2 MiB default sent them back to the file for every catch-up.
       try db.execute(sql: "PRAGMA cache_size = -65536")
@@ -99,13 +98,11 @@ public final class Ledger: Sendable {
   public func close() async {
     await writer.close()
     checkpointer.stop()
+    // The last connection to close checkpoints the WAL into the file and deletes it: with
+    // FULL, that checkpoint syncs the file before the WAL goes.
+    try? await pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
     try? pool.close()
     lock.release()
-  }
-
-  /// The `synchronous` setting in force on the writer connection (2 is FULL, 1 NORMAL).
-  public func synchronousSetting() throws -> Int {
-    try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
   }
 
   /// Returns once the projections hold every write acknowledged before the call. The

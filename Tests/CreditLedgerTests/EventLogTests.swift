@@ -1,4 +1,4 @@
-import CreditLedger
+@testable import CreditLedger
 import Foundation
 import GRDB
 import Synchronization
@@ -39,20 +39,38 @@ struct EventLogTests {
     await ledger.close()
   }
 
-  @Test("synchronous is FULL on the writer connection by default, despite GRDB's WAL set-up")
-  func synchronousFullByDefault() async throws {
+  @Test("by default every caller is answered only once its event is fsynced; several batches share an fsync")
+  func durableBeforeAnswered() async throws {
     let ledger = try await Fixture().open()
-    #expect(try ledger.synchronousSetting() == 2)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    for _ in 0..<20 {
+      let receipt = try await ledger.send(Fixture.mail(to: user), as: .service)
+      #expect(ledger.statistics.durableSeq >= receipt.seq, "answered before its fsync")
+    }
+    try await withThrowingTaskGroup(of: MailReceipt.self) { group in
+      for _ in 0..<200 { group.addTask { try await ledger.send(Fixture.mail(to: user), as: .service) } }
+      for try await receipt in group { #expect(ledger.statistics.durableSeq >= receipt.seq) }
+    }
+    let statistics = ledger.statistics
+    #expect(statistics.syncs >= 21 && statistics.syncs <= statistics.batches)
+    #expect(statistics.durableSeq == statistics.committedSeq)
+    // The writer connection never waits for the disk itself.
+    let connection = try await ledger.pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+    #expect(connection == 0)
     await ledger.close()
   }
 
-  @Test("synchronous can be configured to NORMAL")
+  @Test("with synchronous normal nothing is fsynced at commit")
   func synchronousConfigurable() async throws {
     let fixture = try Fixture()
     var configuration = fixture.configuration
     configuration.synchronous = .normal
     let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
-    #expect(try ledger.synchronousSetting() == 1)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    _ = try await ledger.send(Fixture.mail(to: user), as: .service)
+    #expect(ledger.statistics.syncs == 0)
+    let connection = try await ledger.pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+    #expect(connection == 1)
     await ledger.close()
   }
 

@@ -42,6 +42,9 @@ final class Checkpointer: Sendable {
     guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK
     else { return }
     sqlite3_busy_timeout(connection, 1000)
+    // The writer's connection never fsyncs (the Syncer does): checkpoints must. FULL syncs the
+    // WAL before copying it and the file before the WAL can be reused.
+    sqlite3_exec(connection, "PRAGMA synchronous = FULL", nil, nil, nil)
     while !state.withLock({ $0.stopping }) {
       Thread.sleep(forTimeInterval: interval)
       // A PASSIVE checkpoint with no pages to copy only reads the WAL index: cheap to poll.

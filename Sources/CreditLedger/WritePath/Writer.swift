@@ -44,11 +44,20 @@ final class Writer: Sendable {
   private let commandsCommitted = Atomic<Int>(0)
 
   private let onBatchCommitted: (@Sendable (Int, Duration) -> Void)?
+  /// Makes batches durable and answers their callers; nil with `synchronous=normal`, where
+  /// the writer answers right after the commit.
+  private let syncer: Syncer?
 
-  init(core: WriterCore, batchCommandsMax: Int, onBatchCommitted: (@Sendable (Int, Duration) -> Void)?) {
+  init(
+    core: WriterCore, databasePath: String, batchCommandsMax: Int,
+    onBatchCommitted: (@Sendable (Int, Duration) -> Void)?
+  ) {
     self.core = core
     self.batchCommandsMax = batchCommandsMax
     self.onBatchCommitted = onBatchCommitted
+    syncer =
+      core.configuration.synchronous == .full
+      ? Syncer(databasePath: databasePath, durableSeq: core.committedSeq) : nil
     var initial = Queue()
     initial.committedSeq = core.committedSeq
     initial.projectedSeq = core.projectedSeq
@@ -122,7 +131,8 @@ final class Writer: Sendable {
     return WriterStatistics(
       batches: batchesCommitted.load(ordering: .relaxed),
       commands: commandsCommitted.load(ordering: .relaxed), queueDepth: depth,
-      committedSeq: committed, projectedSeq: projected)
+      committedSeq: committed, projectedSeq: projected, durableSeq: syncer?.durable ?? committed,
+      syncs: syncer?.syncCount ?? 0)
   }
 
   /// Stops taking commands, commits what is queued, catches the projections up, and returns
@@ -144,15 +154,7 @@ final class Writer: Sendable {
 
   private func run() {
     while let work = nextWork() {
-      if !work.batch.isEmpty {
-        let started = ContinuousClock.now
-        let results = core.commit(work.batch)
-        onBatchCommitted?(work.batch.count, started.duration(to: .now))
-        batchesCommitted.add(1, ordering: .relaxed)
-        commandsCommitted.add(work.batch.count, ordering: .relaxed)
-        publish()
-        for (request, result) in zip(work.batch, results) { request.continuation.resume(with: result) }
-      }
+      if !work.batch.isEmpty { commit(work.batch) }
       if !work.rebuilds.isEmpty {
         let total = core.committedSeq
         let result = Result {
@@ -174,6 +176,7 @@ final class Writer: Sendable {
       }
     }
     while core.catchUp() {}
+    syncer?.stop()
     let (stopped, waiters) = queue.withLock { queue in
       queue.isStopped = true
       queue.projectedSeq = core.projectedSeq
@@ -182,6 +185,23 @@ final class Writer: Sendable {
     }
     for waiter in waiters { waiter.continuation.resume() }
     stopped?.resume()
+  }
+
+  /// Commits one batch and hands its callers to the syncer (or answers them, without one).
+  private func commit(_ batch: [Request]) {
+    let started = ContinuousClock.now
+    let results: [Result<Event, any Error>] =
+      if let failure = syncer?.failure { batch.map { _ in .failure(failure) } } else { core.commit(batch) }
+    onBatchCommitted?(batch.count, started.duration(to: .now))
+    batchesCommitted.add(1, ordering: .relaxed)
+    commandsCommitted.add(batch.count, ordering: .relaxed)
+    publish()
+    let answers = zip(batch, results).map { (continuation: $0.continuation, result: $1) }
+    if let syncer {
+      syncer.acknowledge(Syncer.Batch(answers: answers, lastSeq: core.committedSeq))
+    } else {
+      for answer in answers { answer.continuation.resume(with: answer.result) }
+    }
   }
 
   /// Sleeps until a command comes, or until the pending events are due for their catch-up.

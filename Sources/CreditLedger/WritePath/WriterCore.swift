@@ -5,9 +5,10 @@ import GRDB
 /// every balance lives here, so a check never waits on a read.
 ///
 /// Two kinds of transaction, both on this thread: an append batch, which a caller waits on
-/// and which is made durable (`synchronous=FULL`) before anyone is answered; and a projection
+/// and which the ``Syncer`` makes durable before anyone is answered; and a projection
 /// catch-up, which applies the events appended since the last one and needs no fsync of its
-/// own: a crash loses it together with its checkpoint, and start-up replays it.
+/// own: a crash loses it together with its checkpoint, and start-up replays it. The
+/// connection itself never fsyncs (see ``connectionSynchronous``).
 final class WriterCore: @unchecked Sendable {
   private let pool: DatabasePool
   let configuration: LedgerConfiguration
@@ -21,8 +22,6 @@ final class WriterCore: @unchecked Sendable {
   private var oldestPendingSince: ContinuousClock.Instant?
   /// Set when an append batch rolled back: memory may be ahead of the file until reloaded.
   private var needsReload = false
-  /// Whether the connection is at the configured `synchronous` (catch-ups lower it).
-  private var synchronousRestored = true
 
   init(pool: DatabasePool, configuration: LedgerConfiguration, state: LedgerState, db: Database) throws {
     self.pool = pool
@@ -47,7 +46,6 @@ final class WriterCore: @unchecked Sendable {
     results.reserveCapacity(batch.count)
     do {
       try pool.writeWithoutTransaction { db in
-        try restoreSynchronous(db)
         try db.inTransaction(.immediate) {
           if needsReload { try reload(db) }
           for request in batch {
@@ -99,15 +97,10 @@ final class WriterCore: @unchecked Sendable {
     let slice = Array(pending.prefix(configuration.limits.projectionSliceEventsMax))
     do {
       try pool.writeWithoutTransaction { db in
-        if configuration.synchronous == .full {
-          try db.execute(sql: "PRAGMA synchronous = NORMAL")
-          synchronousRestored = false
-        }
         try db.inTransaction(.immediate) {
           try Projector.apply(slice, db)
           return .commit
         }
-        try restoreSynchronous(db)
       }
       pending.removeFirst(slice.count)
       oldestPendingSince = pending.isEmpty ? nil : oldestPendingSince
@@ -123,7 +116,6 @@ final class WriterCore: @unchecked Sendable {
   func rebuild(progress: @escaping (Int64) -> Void) throws -> Int64 {
     var count: Int64 = 0
     try pool.writeWithoutTransaction { db in
-      try restoreSynchronous(db)
       try db.inTransaction(.immediate) {
         if needsReload { try reload(db) }
         let (replayed, rebuilt) = try Projector.rebuild(db, progress: progress)
@@ -138,10 +130,11 @@ final class WriterCore: @unchecked Sendable {
     return count
   }
 
-  private func restoreSynchronous(_ db: Database) throws {
-    guard !synchronousRestored else { return }
-    try db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue.uppercased())")
-    synchronousRestored = true
+  /// SQLite's `synchronous` on the writer connection. With `.full` durability it is OFF: the
+  /// ``Syncer`` fsyncs the WAL on its own thread before any caller is answered, so commits
+  /// never wait for the disk on this thread. With `.normal`, NORMAL: no fsync at commit.
+  static func connectionSynchronous(_ configuration: LedgerConfiguration) -> String {
+    configuration.synchronous == .full ? "OFF" : "NORMAL"
   }
 
   /// Projects what is pending inside the current append transaction: for the rare commands

@@ -1,7 +1,7 @@
 /// Counters of the single writer: how well group commit is batching, and how far the
 /// projections trail the log.
 public struct WriterStatistics: Sendable, Hashable {
-  /// Transactions handled (one fsync each when they appended anything).
+  /// Append transactions committed.
   public var batches: Int
   /// Commands handled, accepted or rejected.
   public var commands: Int
@@ -11,6 +11,12 @@ public struct WriterStatistics: Sendable, Hashable {
   public var committedSeq: Int64
   /// The last sequence number the projections hold.
   public var projectedSeq: Int64
+  /// The last sequence number known durable (its WAL frames flushed): every caller answered
+  /// so far has its event at or before it.
+  public var durableSeq: Int64
+  /// `fdatasync` calls of the WAL so far: fewer than batches when batches committed while the
+  /// previous sync ran.
+  public var syncs: Int
 
   /// Commands per batch on average.
   public var averageBatchSize: Double { batches == 0 ? 0 : Double(commands) / Double(batches) }

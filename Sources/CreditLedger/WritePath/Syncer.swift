@@ -1,0 +1,150 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Makes committed batches durable and answers their callers, on a thread of its own, so that
+/// the writer never waits for the disk: while one `fdatasync` of the WAL runs here, the writer
+/// is already committing the next batches, and the next `fdatasync` covers all of them.
+///
+/// The writer's connection runs with SQLite's `synchronous=OFF`; this thread is what makes
+/// "done" mean durable. A batch is handed over after its transaction committed (its frames
+/// are in the WAL file); its callers are resumed only after an `fdatasync` of the WAL that
+/// began after that, in commit order. A crash before it loses only unanswered batches, and
+/// always a suffix of the log: an fsync covers every write before it. Checkpoints run on
+/// their own connection with `synchronous=NORMAL`, which syncs the WAL before copying it and
+/// the database before the WAL is reused.
+///
+/// If an `fdatasync` fails, nothing after it can be promised: the waiting callers get
+/// ``LedgerError/storageFailure(_:)`` and so does every later batch, until the ledger is reopened.
+final class Syncer: Sendable {
+  /// The callers of one committed batch and what each is told.
+  struct Batch {
+    var answers: [(continuation: CheckedContinuation<Event, any Error>, result: Result<Event, any Error>)]
+    var lastSeq: Int64
+  }
+
+  private struct State: ~Copyable {
+    var batches: [Batch] = []
+    /// Batches taken by the thread and not yet answered.
+    var inFlight = false
+    var sleeping = false
+    var stopping = false
+    var idle: [CheckedContinuation<Void, Never>] = []
+    var failure: LedgerError?
+  }
+
+  private let state = Mutex(State())
+  private let wake = DispatchSemaphore(value: 0)
+  private let stopped = DispatchSemaphore(value: 0)
+  private let walPath: String
+  private let syncs = Atomic<Int>(0)
+  private let durableSeq: Atomic<Int64>
+
+  init(databasePath: String, durableSeq: Int64) {
+    walPath = databasePath + "-wal"
+    self.durableSeq = Atomic(durableSeq)
+    let thread = Thread { [self] in run() }
+    thread.name = "ledger-syncer"
+    thread.start()
+  }
+
+  /// The failure that stopped durability, if one did: the writer fails every batch with it.
+  var failure: LedgerError? { state.withLock { $0.failure } }
+  /// `fdatasync` calls so far.
+  var syncCount: Int { syncs.load(ordering: .relaxed) }
+  /// The last sequence number known durable.
+  var durable: Int64 { durableSeq.load(ordering: .acquiring) }
+
+  /// Hands over a committed batch; its callers are answered once it is durable.
+  func acknowledge(_ batch: Batch) {
+    let wasSleeping = state.withLock { state in
+      state.batches.append(batch)
+      defer { state.sleeping = false }
+      return state.sleeping
+    }
+    if wasSleeping { wake.signal() }
+  }
+
+  /// Returns once every batch handed over so far has been answered.
+  func drain() async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      let (done, wasSleeping) = state.withLock { state in
+        if state.batches.isEmpty && !state.inFlight { return (true, false) }
+        state.idle.append(continuation)
+        defer { state.sleeping = false }
+        return (false, state.sleeping)
+      }
+      if done { continuation.resume() }
+      if wasSleeping { wake.signal() }
+    }
+  }
+
+  /// Answers what is left and ends the thread.
+  func stop() {
+    state.withLock { $0.stopping = true }
+    wake.signal()
+    stopped.wait()
+  }
+
+  private func run() {
+    var descriptor: Int32 = -1
+    defer {
+      if descriptor >= 0 { close(descriptor) }
+      stopped.signal()
+    }
+    while true {
+      let (batches, stopping) = state.withLock { state -> ([Batch], Bool) in
+        if state.batches.isEmpty { state.sleeping = true }
+        state.inFlight = !state.batches.isEmpty
+        defer { state.batches.removeAll(keepingCapacity: true) }
+        return (state.batches, state.stopping)
+      }
+      if batches.isEmpty {
+        let idle = state.withLock { state in
+          defer { state.idle.removeAll() }
+          return state.idle
+        }
+        for waiter in idle { waiter.resume() }
+        if stopping { return }
+        wake.wait()
+        continue
+      }
+      let failure = sync(&descriptor)
+      if let last = batches.last, failure == nil { durableSeq.store(last.lastSeq, ordering: .releasing) }
+      for batch in batches {
+        for answer in batch.answers {
+          answer.continuation.resume(with: failure.map { .failure($0) } ?? answer.result)
+        }
+      }
+    }
+  }
+
+  /// One `fdatasync` of the WAL, opening it (and syncing its directory entry) the first time.
+  private func sync(_ descriptor: inout Int32) -> LedgerError? {
+    if let failure = state.withLock({ $0.failure }) { return failure }
+    if descriptor < 0 {
+      descriptor = open(walPath, O_RDONLY | O_CLOEXEC)
+      if descriptor >= 0 {
+        let directory = (walPath as NSString).deletingLastPathComponent
+        let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+          fsync(directoryDescriptor)
+          close(directoryDescriptor)
+        }
+      }
+    }
+    syncs.add(1, ordering: .relaxed)
+    guard descriptor >= 0, fdatasync(descriptor) == 0 else {
+      let failure = LedgerError.storageFailure(
+        "fdatasync \(walPath): \(String(cString: strerror(errno))); nothing after it is durable: reopen the ledger")
+      state.withLock { $0.failure = failure }
+      return failure
+    }
+    return nil
+  }
+}
