@@ -81,11 +81,16 @@ ledger_point() {  # callers, uniform|hot → deductions per second and p99
     python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.0f %.2f" % (r["deductions_per_second"], r["p99_ms"]))'
 }
 
+# Each side starts with the other's dirty pages on disk, not still being flushed under it.
+settle() { sync; sleep 3; }
+
 results="$work/results.tsv"
 for point in "${points[@]}"; do
   read -r callers mode <<<"$point"
   echo "measuring $callers callers, $mode…" >&2
+  settle
   pg=$(pgbench_point "$callers" "$mode")
+  settle
   read -r ours p99 < <(ledger_point "$callers" "$mode")
   printf '%s\t%s\t%s\t%s\t%s\n' "$callers" "$mode" "$pg" "$ours" "$p99" >>"$results"
 done
