@@ -1,8 +1,9 @@
-@testable import CreditLedger
 import Foundation
 import GRDB
 import Synchronization
 import Testing
+
+@testable import CreditLedger
 
 @Suite("Event log: append-only, one event per command, durable")
 struct EventLogTests {

@@ -22,18 +22,6 @@ public struct VerifyReport: Sendable, Hashable, Encodable {
     case firstBadSeq = "first_bad_seq"
     case firstDifferingRow = "first_differing_row"
   }
-
-  /// `{"ok","events","head","projection_checkpoint","first_bad_seq"?,"first_differing_row"?,"problem"?}`.
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(ok, forKey: .ok)
-    try container.encode(events, forKey: .events)
-    try container.encode(head.hex, forKey: .head)
-    try container.encode(projectionCheckpoint, forKey: .projectionCheckpoint)
-    try container.encodeIfPresent(firstBadSeq, forKey: .firstBadSeq)
-    try container.encodeIfPresent(firstDifferingRow, forKey: .firstDifferingRow)
-    try container.encodeIfPresent(problem, forKey: .problem)
-  }
 }
 
 /// The head of the hash chain: what an auditor notes, and later hands to `verify`.
@@ -44,11 +32,4 @@ public struct ChainHead: Sendable, Hashable, Encodable {
   public var head: ChainHash
 
   enum CodingKeys: String, CodingKey { case seq, head }
-
-  /// `{"seq","head"}`.
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(seq, forKey: .seq)
-    try container.encode(head.hex, forKey: .head)
-  }
 }

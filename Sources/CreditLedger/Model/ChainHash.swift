@@ -5,7 +5,7 @@ import Foundation
 /// Each event's `hash` covers its own columns and the previous event's `hash`, so changing,
 /// removing or reordering any committed event changes every link after it. An auditor who
 /// noted the head (`ledger head`) can later prove that nothing before it changed.
-public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
+public struct ChainHash: Sendable, Hashable, CustomStringConvertible, Encodable {
   /// The 32 bytes of the digest.
   public let bytes: [UInt8]
 
@@ -52,6 +52,12 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
 
   /// ``hex``.
   public var description: String { hex }
+
+  /// Encodes as ``hex``, the form every output prints.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(hex)
+  }
 
   private static func nibble(_ digit: UInt8) -> UInt8? {
     switch digit {

@@ -11,14 +11,6 @@ public struct ImportReport: Sendable, Hashable, Encodable {
   public var seconds: Double
 
   enum CodingKeys: String, CodingKey { case events, head, seconds }
-
-  /// `{"events","head","seconds"}`.
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(events, forKey: .events)
-    try container.encode(head.hex, forKey: .head)
-    try container.encode(seconds, forKey: .seconds)
-  }
 }
 
 extension Ledger {

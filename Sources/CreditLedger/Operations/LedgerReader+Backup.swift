@@ -13,15 +13,6 @@ public struct BackupReport: Sendable, Hashable, Encodable {
   public var head: ChainHash
 
   enum CodingKeys: String, CodingKey { case path, bytes, events, head }
-
-  /// `{"path","bytes","events","head"}`.
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(path, forKey: .path)
-    try container.encode(bytes, forKey: .bytes)
-    try container.encode(events, forKey: .events)
-    try container.encode(head.hex, forKey: .head)
-  }
 }
 
 extension LedgerReader {

@@ -141,7 +141,8 @@ final class Syncer: Sendable {
     syncs.add(1, ordering: .relaxed)
     guard descriptor >= 0, fdatasync(descriptor) == 0 else {
       let failure = LedgerError.storageFailure(
-        "fdatasync \(walPath): \(String(cString: strerror(errno))); nothing after it is durable: reopen the ledger")
+        "fdatasync \(walPath): \(String(cString: strerror(errno))); nothing after it is durable: reopen the ledger"
+      )
       state.withLock { $0.failure = failure }
       return failure
     }
