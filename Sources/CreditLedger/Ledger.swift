@@ -88,7 +88,13 @@ public final class Ledger: Sendable {
         try Projector.catchUp(&state, db)
         return .commit
       }
-      return try WriterCore(pool: pool, configuration: configuration, state: state, db: db)
+      let core = try WriterCore(pool: pool, configuration: configuration, state: state, db: db)
+      // Loading every balance read the whole `profiles` table through the page cache; the
+      // writer needs those pages rarely after that. Give them back, so that the writer's
+      // memory grows with its balances, not with the table it read them from.
+      try db.execute(sql: "PRAGMA shrink_memory")
+      Memory.returnFreedToSystem()
+      return core
     }
     return (pool, core)
   }
