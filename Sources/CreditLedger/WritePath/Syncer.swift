@@ -30,11 +30,8 @@ final class Syncer: Sendable {
 
   private struct State: ~Copyable {
     var batches: [Batch] = []
-    /// Batches taken by the thread and not yet answered.
-    var inFlight = false
     var sleeping = false
     var stopping = false
-    var idle: [CheckedContinuation<Void, Never>] = []
     var failure: LedgerError?
   }
 
@@ -70,20 +67,6 @@ final class Syncer: Sendable {
     if wasSleeping { wake.signal() }
   }
 
-  /// Returns once every batch handed over so far has been answered.
-  func drain() async {
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      let (done, wasSleeping) = state.withLock { state in
-        if state.batches.isEmpty && !state.inFlight { return (true, false) }
-        state.idle.append(continuation)
-        defer { state.sleeping = false }
-        return (false, state.sleeping)
-      }
-      if done { continuation.resume() }
-      if wasSleeping { wake.signal() }
-    }
-  }
-
   /// Answers what is left and ends the thread.
   func stop() {
     state.withLock { $0.stopping = true }
@@ -100,16 +83,10 @@ final class Syncer: Sendable {
     while true {
       let (batches, stopping) = state.withLock { state -> ([Batch], Bool) in
         if state.batches.isEmpty { state.sleeping = true }
-        state.inFlight = !state.batches.isEmpty
         defer { state.batches.removeAll(keepingCapacity: true) }
         return (state.batches, state.stopping)
       }
       if batches.isEmpty {
-        let idle = state.withLock { state in
-          defer { state.idle.removeAll() }
-          return state.idle
-        }
-        for waiter in idle { waiter.resume() }
         if stopping { return }
         wake.wait()
         continue
