@@ -44,6 +44,11 @@ public struct LoadRun: Sendable {
     public var maxMilliseconds: Double
     /// Commands per commit, on average.
     public var averageBatchSize: Double
+    /// How long events waited to reach the projections after their commit, 99th percentile,
+    /// milliseconds (sampled every 2 ms).
+    public var projectionLagP99Milliseconds: Double
+    /// The longest such wait seen.
+    public var projectionLagMaxMilliseconds: Double
     /// The seconds the load ran.
     public var seconds: Double
     /// The settings it ran with.
@@ -64,6 +69,8 @@ public struct LoadRun: Sendable {
       case maxMilliseconds = "max_ms"
       case averageBatchSize = "average_batch_size"
       case bodyBytes = "body_bytes"
+      case projectionLagP99Milliseconds = "projection_lag_p99_ms"
+      case projectionLagMaxMilliseconds = "projection_lag_max_ms"
     }
   }
 
@@ -117,6 +124,7 @@ public struct LoadRun: Sendable {
         progress(Self.seconds(start.duration(to: .now)), done.value.load(ordering: .relaxed))
       }
     }
+    let lagSampler = Task { await Self.sampleProjectionLag(ledger) }
     let perCaller = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
       for caller in 0..<settings.concurrency {
         group.addTask {
@@ -128,6 +136,9 @@ public struct LoadRun: Sendable {
       return try await group.reduce(into: [([Double], Int)]()) { $0.append($1) }
     }
     reporter.cancel()
+    lagSampler.cancel()
+    var lags = await lagSampler.value
+    lags.sort()
     let elapsed = Self.seconds(start.duration(to: .now))
     let after = ledger.statistics
     var latencies = perCaller.flatMap { $0.0 }
@@ -139,7 +150,9 @@ public struct LoadRun: Sendable {
       p50Milliseconds: Self.percentile(latencies, 0.50), p99Milliseconds: Self.percentile(latencies, 0.99),
       p999Milliseconds: Self.percentile(latencies, 0.999), maxMilliseconds: latencies.last ?? 0,
       averageBatchSize: batches == 0 ? 0 : Double(after.commands - before.commands) / Double(batches),
-      seconds: elapsed, concurrency: settings.concurrency, users: users.count,
+      projectionLagP99Milliseconds: Self.percentile(lags, 0.99),
+      projectionLagMaxMilliseconds: lags.last ?? 0, seconds: elapsed, concurrency: settings.concurrency,
+      users: users.count,
       bodyBytes: settings.bodyBytes, hot: settings.hot)
   }
 
@@ -167,6 +180,26 @@ public struct LoadRun: Sendable {
       }
     }
     return (latencies, rejected)
+  }
+
+  /// Every 2 ms, notes the last committed event and the time; each note is settled when the
+  /// projections reach its event. Returns the waits in milliseconds, once cancelled.
+  static func sampleProjectionLag(_ ledger: Ledger) async -> [Double] {
+    var open: [(seq: Int64, at: ContinuousClock.Instant)] = []
+    var lags: [Double] = []
+    while !Task.isCancelled {
+      let statistics = ledger.statistics
+      let now = ContinuousClock.now
+      while let first = open.first, first.seq <= statistics.projectedSeq {
+        lags.append(seconds(first.at.duration(to: now)) * 1000)
+        open.removeFirst()
+      }
+      if statistics.committedSeq > statistics.projectedSeq, open.last?.seq != statistics.committedSeq {
+        open.append((statistics.committedSeq, now))
+      }
+      try? await Task.sleep(for: .milliseconds(2))
+    }
+    return lags
   }
 
   static func seconds(_ duration: Duration) -> Double {
