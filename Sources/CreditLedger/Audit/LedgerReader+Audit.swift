@@ -21,7 +21,7 @@ extension LedgerReader {
       }
       progress?(LedgerProgress(phase: "replay", done: done, total: through))
       return state.balances.map { Balance(userID: $0.key, credits: $0.value) }
-        .sorted { $0.userID.lowercased < $1.userID.lowercased }
+        .sorted { $0.userID.precedes($1.userID) }
     }
   }
 

@@ -29,8 +29,3 @@ public enum Principal: Sendable, Hashable {
     }
   }
 }
-
-extension UUID {
-  /// The id as PostgreSQL prints a `uuid`: lower case with dashes.
-  public var lowercased: String { uuidString.lowercased() }
-}

@@ -33,3 +33,36 @@ extension UUID {
     self.init(uuid: parsed)
   }
 }
+
+extension UUID {
+  /// The id as PostgreSQL prints a `uuid`: lower case with dashes.
+  ///
+  /// Written digit by digit: Foundation's `uuidString` goes through `printf` on Linux, and
+  /// with `lowercased()` after it was more than half of an audit replay that prints ids.
+  public var lowercased: String {
+    withUnsafeBytes(of: uuid) { bytes in
+      String(unsafeUninitializedCapacity: 36) { text in
+        let digits: StaticString = "0123456789abcdef"
+        var at = 0
+        for (index, byte) in bytes.enumerated() {
+          if index == 4 || index == 6 || index == 8 || index == 10 {
+            text[at] = UInt8(ascii: "-")
+            at += 1
+          }
+          text[at] = digits.utf8Start[Int(byte >> 4)]
+          text[at + 1] = digits.utf8Start[Int(byte & 0x0f)]
+          at += 2
+        }
+        return at
+      }
+    }
+  }
+
+  /// Whether `self` sorts before `other` byte by byte: the order of ``lowercased`` too,
+  /// without making the strings.
+  func precedes(_ other: UUID) -> Bool {
+    withUnsafeBytes(of: uuid) { left in
+      withUnsafeBytes(of: other.uuid) { right in left.lexicographicallyPrecedes(right) }
+    }
+  }
+}
