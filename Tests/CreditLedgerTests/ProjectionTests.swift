@@ -133,7 +133,7 @@ struct ProjectionLagTests {
   func readerSeesOwnWritesDespiteLag() async throws {
     let fixture = try Fixture()
     var configuration = fixture.configuration
-    configuration.limits.projectionLagMax = .seconds(60)
+    configuration.limits.projectionLagMax = .seconds(3600)
     configuration.limits.projectionBatchEventsMax = 1_000_000
     let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
@@ -169,7 +169,7 @@ struct ProjectionLagTests {
     let fixture = try Fixture()
     var configuration = fixture.configuration
     configuration.limits.projectionSliceEventsMax = 3
-    configuration.limits.projectionLagMax = .seconds(60)
+    configuration.limits.projectionLagMax = .seconds(3600)
     let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
     for _ in 0..<20 { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }

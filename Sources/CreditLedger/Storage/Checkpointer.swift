@@ -18,6 +18,9 @@ final class Checkpointer: Sendable {
 
   private let state = Mutex(State())
   private let stopped = DispatchSemaphore(value: 0)
+  /// Ends the wait between checkpoints early when the ledger closes: `stop()` runs on a
+  /// caller's task and must not hold its thread for an interval.
+  private let wake = DispatchSemaphore(value: 0)
   private let path: String
   private let interval: TimeInterval
 
@@ -29,9 +32,10 @@ final class Checkpointer: Sendable {
     thread.start()
   }
 
-  /// Stops the thread after its current checkpoint.
+  /// Stops the thread after its current checkpoint, without waiting out the interval.
   func stop() {
     state.withLock { $0.stopping = true }
+    wake.signal()
     stopped.wait()
   }
 
@@ -48,7 +52,7 @@ final class Checkpointer: Sendable {
     // WAL before copying it and the file before the WAL can be reused.
     sqlite3_exec(connection, "PRAGMA synchronous = FULL", nil, nil, nil)
     while !state.withLock({ $0.stopping }) {
-      Thread.sleep(forTimeInterval: interval)
+      if wake.wait(timeout: .now() + interval) == .success { break }
       // A PASSIVE checkpoint with no pages to copy only reads the WAL index: cheap to poll.
       sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }
