@@ -27,14 +27,9 @@ extension Ledger {
       throw Rejection.invalidField(field: "events", reason: "cannot read \(source)")
     }
     defer { try? input.close() }
-    guard force || !FileManager.default.fileExists(atPath: path) else {
-      throw Rejection.invalidField(field: "db", reason: "\(path) exists; give --force to replace it")
-    }
-    let lock = try await WriterLock.acquire(databasePath: path, timeout: lockTimeout)
-    defer { lock.release() }
-    let partial = path + ".importing"
-    FileSync.remove(partial)
-    do {
+    let (importer, _) = try await installVerified(
+      at: path, force: force, lockTimeout: lockTimeout, suffix: ".importing", progress: progress
+    ) { partial in
       let total = try Self.countLines(source)
       let queue = try DatabaseQueue(path: partial, configuration: Storage.grdbConfiguration())
       try Schema.migrator.migrate(queue)
@@ -49,17 +44,12 @@ extension Ledger {
         return importer
       }
       try queue.close()
-      let report = try await Verifier.verify(path: partial, notedHead: importer.head, progress: progress)
-      guard report.ok else { throw LedgerError.verificationFailed(report) }
-      try FileSync.replace(path, with: partial)
-      let elapsed = start.duration(to: .now)
-      return ImportReport(
-        events: importer.lastSeq, head: importer.head,
-        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    } catch {
-      FileSync.remove(partial)
-      throw error
+      return (importer, importer.head)
     }
+    let elapsed = start.duration(to: .now)
+    return ImportReport(
+      events: importer.lastSeq, head: importer.head,
+      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
   }
 
   /// Reads the export a megabyte at a time and appends its lines, 65,536 to a transaction.

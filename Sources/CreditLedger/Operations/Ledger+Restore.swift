@@ -13,14 +13,9 @@ extension Ledger {
     guard FileManager.default.fileExists(atPath: backup) else {
       throw LedgerError.ledgerNotFound(path: backup)
     }
-    guard force || !FileManager.default.fileExists(atPath: path) else {
-      throw Rejection.invalidField(field: "db", reason: "\(path) exists; give --force to replace it")
-    }
-    let lock = try await WriterLock.acquire(databasePath: path, timeout: lockTimeout)
-    defer { lock.release() }
-    let partial = path + ".restoring"
-    FileSync.remove(partial)
-    do {
+    let (_, report) = try await installVerified(
+      at: path, force: force, lockTimeout: lockTimeout, suffix: ".restoring", progress: progress
+    ) { partial in
       var readOnly = Storage.grdbConfiguration()
       readOnly.readonly = true
       let source = try DatabaseQueue(path: backup, configuration: readOnly)
@@ -28,13 +23,8 @@ extension Ledger {
       try source.backup(to: copy)
       try source.close()
       try copy.close()
-      let report = try await Verifier.verify(path: partial, notedHead: nil, progress: progress)
-      guard report.ok else { throw LedgerError.verificationFailed(report) }
-      try FileSync.replace(path, with: partial)
-      return report
-    } catch {
-      FileSync.remove(partial)
-      throw error
+      return ((), nil)
     }
+    return report
   }
 }
