@@ -61,6 +61,21 @@ struct EventLogTests {
     await ledger.close()
   }
 
+  @Test("a refused command appends nothing and waits for no fsync of its own")
+  func refusalsNeedNoSync() async throws {
+    let ledger = try await Fixture().open()
+    let user = try await ledger.signUp(email: "ada@example.com", credits: 5, as: .service).id
+    _ = try await ledger.send(Fixture.mail(to: user, credits: 5), as: .service)
+    let before = ledger.statistics.syncs
+    for _ in 0..<10 {
+      await #expect(throws: Rejection.insufficientCredits(currentCredits: 0)) {
+        _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service)
+      }
+    }
+    #expect(ledger.statistics.syncs == before)
+    await ledger.close()
+  }
+
   @Test("with synchronous normal nothing is fsynced at commit")
   func synchronousConfigurable() async throws {
     let fixture = try Fixture()

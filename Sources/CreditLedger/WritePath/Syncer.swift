@@ -91,8 +91,11 @@ final class Syncer: Sendable {
         wake.wait()
         continue
       }
-      let failure = sync(&descriptor)
-      if let last = batches.last, failure == nil { durableSeq.store(last.lastSeq, ordering: .releasing) }
+      // Batches that appended nothing past what is durable (all refused, or idempotent
+      // replays) were decided on durable state: they need no fdatasync of their own.
+      let last = batches.last?.lastSeq ?? 0
+      let failure = last > durable ? sync(&descriptor) : self.failure
+      if failure == nil { durableSeq.store(max(last, durable), ordering: .releasing) }
       for batch in batches {
         for answer in batch.answers {
           answer.continuation.resume(with: failure.map { .failure($0) } ?? answer.result)
