@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// An open credit ledger: the single writer of one SQLite file, and readers beside it.
+/// An open credit ledger: the single writer of one SQLite file (the log) and of the
+/// projections file beside it (``ProjectionStore``), and readers beside them.
 ///
 /// ```swift
 /// let ledger = try await Ledger.open(path: "ledger.sqlite")
@@ -21,21 +22,31 @@ public final class Ledger: Sendable {
   let configuration: LedgerConfiguration
   let writer: Writer
   let pool: DatabasePool
+  private let readers: any DatabaseReader
   private let lock: WriterLock
   private let checkpointer: Checkpointer
 
   private init(
-    path: String, configuration: LedgerConfiguration, pool: DatabasePool, lock: WriterLock,
+    path: String, configuration: LedgerConfiguration, storage: OpenStorage, lock: WriterLock,
     writer: Writer
   ) {
     self.path = path
     self.configuration = configuration
-    self.pool = pool
+    pool = storage.pool
+    readers = storage.readers
     self.lock = lock
     self.writer = writer
     checkpointer = Checkpointer(path: path)
     reader = LedgerReader(
-      database: pool, limits: configuration.limits, freshness: { await writer.waitForProjection() })
+      path: path, database: storage.readers, limits: configuration.limits,
+      freshness: { await writer.waitForProjection() })
+  }
+
+  /// What ``openStorage(path:configuration:)`` opened.
+  private struct OpenStorage {
+    var pool: DatabasePool
+    var readers: any DatabaseReader
+    var core: WriterCore
   }
 
   /// Opens (creating if needed) the ledger at `path` as its one writer: takes the writer
@@ -46,57 +57,82 @@ public final class Ledger: Sendable {
   {
     let lock = try await WriterLock.acquire(databasePath: path, timeout: configuration.lockTimeout)
     do {
-      let (pool, writerCore) = try openStorage(path: path, configuration: configuration)
+      let storage = try openStorage(path: path, configuration: configuration)
       let writer = Writer(
-        core: writerCore, databasePath: path, batchCommandsMax: configuration.limits.batchCommandsMax,
+        core: storage.core, databasePath: path,
+        batchCommandsMax: configuration.limits.batchCommandsMax,
         onBatchCommitted: configuration.onBatchCommitted)
-      return Ledger(path: path, configuration: configuration, pool: pool, lock: lock, writer: writer)
+      return Ledger(
+        path: path, configuration: configuration, storage: storage, lock: lock, writer: writer)
     } catch {
       lock.release()
       throw error
     }
   }
 
-  /// Opens the file, migrates it, sets `synchronous`, and catches the projections up, all
-  /// before the writer thread starts: nothing else can write while this runs.
+  /// Opens the log, migrates it, opens (or makes) the projections file and catches it up,
+  /// and sets `synchronous`, all before the writer thread starts: nothing else can write
+  /// while this runs.
   private static func openStorage(
     path: String, configuration: LedgerConfiguration
-  ) throws -> (DatabasePool, WriterCore) {
+  ) throws -> OpenStorage {
     let pool = try DatabasePool(
       path: path, configuration: Storage.grdbConfiguration(busyTimeout: configuration.busyTimeout))
     try Schema.migrator.migrate(pool)
+    // A writer that crashed left commits nobody flushed (its connection never fsyncs): flush
+    // them before any is projected, so the projections never hold what the log may lose.
+    if FileManager.default.fileExists(atPath: path + "-wal") { try FileSync.flush(path + "-wal") }
+    let store = try ProjectionStore.openForWriting(
+      logPath: path, logPool: pool, configuration: configuration)
+    let (state, projected) = try catchUp(store, configuration: configuration)
+    let readers = try Storage.openForReading(path: path)
     let core = try pool.writeWithoutTransaction { db -> WriterCore in
       // GRDB turns synchronous to NORMAL when it sets up WAL, after prepareDatabase:
       // set it here, on the writer connection, once the pool is open.
       try db.execute(sql: "PRAGMA synchronous = \(WriterCore.connectionSynchronous(configuration))")
-      // 64 MiB of page cache: projection catch-ups touch pages all over the indexes, and
-      // SQLite's 2 MiB default sent them back to the file for every catch-up.
-      try db.execute(sql: "PRAGMA cache_size = -65536")
       // Checkpoints run on the Checkpointer's thread, never inside a commit a caller waits on.
       try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+      return try WriterCore(
+        pool: pool, configuration: configuration, state: state, db: db,
+        projections: ProjectionWriter(store: store, projectedSeq: projected, limits: configuration.limits),
+        lookups: readers)
+    }
+    // Loading every balance read the whole `profiles` table through the page cache; the
+    // writer needs those pages rarely after that. Give them back, so that the writer's
+    // memory grows with its balances, not with the table it read them from.
+    try store.writeWithoutTransaction { try $0.execute(sql: "PRAGMA shrink_memory") }
+    Memory.returnFreedToSystem()
+    return OpenStorage(pool: pool, readers: readers, core: core)
+  }
+
+  /// Loads every balance from the projections file and projects the events it does not
+  /// have yet; returns the balances and the last event projected.
+  private static func catchUp(_ store: DatabaseQueue, configuration: LedgerConfiguration) throws -> (
+    LedgerState, Int64
+  ) {
+    try store.writeWithoutTransaction { db in
       var state = LedgerState()
-      try db.inTransaction(.immediate) {
-        let (checkpoint, last) = (try Projector.checkpoint(db), try EventLog.lastSeq(db))
-        guard checkpoint <= last else {
-          // Never from a crash (both commit in the same file): events were removed by hand.
-          throw LedgerError.corruptLog(
-            seq: last + 1,
-            reason:
-              "the projections hold events up to \(checkpoint) but the log ends at \(last): restore a backup")
+      var last: Int64 = 0
+      try db.inTransaction(.deferred) {
+        let checkpoint = try Projector.checkpoint(db)
+        last = try EventLog.lastSeq(db)
+        if checkpoint > last {
+          // Never from a crash with `.full` (only durable events are projected): events
+          // were removed by hand. With `.normal` a power loss may cost the log its tail.
+          guard configuration.synchronous == .normal else {
+            throw LedgerError.corruptLog(
+              seq: last + 1,
+              reason:
+                "the projections hold events up to \(checkpoint) but the log ends at \(last): restore a backup")
+          }
+          try Schema.recreateProjections(db, withView: false)
         }
         state = try Projector.loadState(db)
         try Projector.catchUp(&state, db)
         return .commit
       }
-      let core = try WriterCore(pool: pool, configuration: configuration, state: state, db: db)
-      // Loading every balance read the whole `profiles` table through the page cache; the
-      // writer needs those pages rarely after that. Give them back, so that the writer's
-      // memory grows with its balances, not with the table it read them from.
-      try db.execute(sql: "PRAGMA shrink_memory")
-      Memory.returnFreedToSystem()
-      return core
+      return (state, last)
     }
-    return (pool, core)
   }
 
   /// Commits what is queued, closes the database, and lets the next writer in.
@@ -104,9 +140,12 @@ public final class Ledger: Sendable {
   public func close() async {
     await writer.close()
     checkpointer.stop()
-    // The last connection to close checkpoints the WAL into the file and deletes it: with
-    // FULL, that checkpoint syncs the file before the WAL goes.
-    try? await pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+    try? readers.close()
+    // Everything into the file, synced (FULL), and the WAL emptied: the file alone is the
+    // ledger until the next writer opens it.
+    try? await pool.writeWithoutTransaction {
+      try $0.execute(sql: "PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE)")
+    }
     try? pool.close()
     lock.release()
   }
@@ -118,9 +157,12 @@ public final class Ledger: Sendable {
     await writer.waitForProjection()
   }
 
-  /// The size of the database file and its WAL, in bytes.
+  /// The size of the log file, the projections file and their WALs, in bytes.
   public var storageBytes: Int64 {
-    LedgerReader.fileSize(path) + LedgerReader.fileSize(path + "-wal")
+    let projections = ProjectionStore.path(forLog: path)
+    return [path, path + "-wal", projections, projections + "-wal"].reduce(0) {
+      $0 + LedgerReader.fileSize($1)
+    }
   }
 
   /// How the writer's batches have gone since the ledger opened.

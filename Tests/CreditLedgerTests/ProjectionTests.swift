@@ -109,6 +109,7 @@ struct ProjectionTests {
     // A copy whose projections stop at seq 2 …
     let lagging = fixture.folder.appendingPathComponent("lagging.sqlite").path
     try FileManager.default.copyItem(atPath: fixture.path, toPath: lagging)
+    try FileManager.default.copyItem(atPath: fixture.path + "-projections", toPath: lagging + "-projections")
     ledger = try await fixture.open()
     _ = try await Self.populate(ledger)
     await ledger.close()
@@ -164,11 +165,11 @@ struct ProjectionLagTests {
     await ledger.close()
   }
 
-  @Test("catch-ups in small slices still bring a waiting reader every write, and close catches up")
-  func slicedCatchUps() async throws {
+  @Test("catch-ups of a few events each still bring a waiting reader every write, and close catches up")
+  func smallCatchUps() async throws {
     let fixture = try Fixture()
     var configuration = fixture.configuration
-    configuration.limits.projectionSliceEventsMax = 3
+    configuration.limits.projectionBatchEventsMax = 3
     configuration.limits.projectionLagMax = .seconds(3600)
     let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
@@ -182,5 +183,98 @@ struct ProjectionLagTests {
       try Int64.fetchOne($0, sql: "SELECT seq FROM projection_checkpoint")
     }
     #expect(checkpoint == 31)
+  }
+}
+
+@Suite("Projections file: beside the log, written on its own thread")
+struct ProjectionFileTests {
+  /// A ledger whose projections stay behind for an hour unless a reader asks.
+  static func lagging(_ fixture: Fixture, backlog: Int = 65_536) async throws -> Ledger {
+    var configuration = fixture.configuration
+    configuration.limits.projectionLagMax = .seconds(3600)
+    configuration.limits.projectionBatchEventsMax = 1_000_000
+    configuration.limits.projectionBacklogEventsMax = backlog
+    return try await Ledger.open(path: fixture.path, configuration: configuration)
+  }
+
+  @Test("a refund finds a mail the projections do not have yet, and only once")
+  func refundBeforeProjection() async throws {
+    let fixture = try Fixture()
+    let ledger = try await Self.lagging(fixture)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let receipt = try await ledger.send(Fixture.mail(to: user, credits: 7), as: .service)
+    #expect(ledger.statistics.projectedSeq < receipt.seq)
+    let refund = try await ledger.refund(mailID: receipt.mailID, as: .service)
+    #expect(refund.remainingCredits == 300)
+    await #expect(throws: Rejection.mailAlreadyRefunded(receipt.mailID)) {
+      try await ledger.refund(mailID: receipt.mailID, as: .service)
+    }
+    // Once projected, the file answers the same.
+    await ledger.waitForProjections()
+    await #expect(throws: Rejection.mailAlreadyRefunded(receipt.mailID)) {
+      try await ledger.refund(mailID: receipt.mailID, as: .service)
+    }
+    await ledger.close()
+  }
+
+  @Test("a deleted user's id is refused before its deletion is projected")
+  func chosenIDBeforeProjection() async throws {
+    let fixture = try Fixture()
+    let ledger = try await Self.lagging(fixture)
+    let user = Fixture.id(9_999)
+    _ = try await ledger.signUp(email: "ada@example.com", userID: user, as: .service)
+    _ = try await ledger.deleteUser(userID: user, as: .service)
+    #expect(ledger.statistics.projectedSeq < 2)
+    await #expect(throws: Rejection.userAlreadyExists(user)) {
+      try await ledger.signUp(email: "bob@example.com", userID: user, as: .service)
+    }
+    await ledger.close()
+  }
+
+  @Test("the writer waits for the projections at the backlog bound, and every send lands")
+  func backlogBound() async throws {
+    let fixture = try Fixture()
+    let ledger = try await Self.lagging(fixture, backlog: 4)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    for _ in 0..<20 { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
+    // With an hour's lag, only the bound made the projections move.
+    #expect(ledger.statistics.projectedSeq >= 21 - 4)
+    await ledger.close()
+    #expect(try await LedgerReader.open(path: fixture.path).balance(userID: user, as: .service).credits == 280)
+  }
+
+  @Test("a file that holds its projections is split when a writer opens it, rows unchanged")
+  func conversion() async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open()
+    _ = try await ProjectionTests.populate(ledger)
+    let backup = fixture.folder.appendingPathComponent("single.sqlite").path
+    _ = try await ledger.reader.backup(to: backup, as: .service)
+    await ledger.close()
+    let before = try Fixture.projectionDump(path: backup)
+    #expect(!FileManager.default.fileExists(atPath: backup + "-projections"))
+    let split = Fixture(existing: fixture, path: backup)
+    await (try await split.open()).close()
+    #expect(FileManager.default.fileExists(atPath: backup + "-projections"))
+    let logTables = try await DatabaseQueue(path: backup).read { db in
+      try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
+    }
+    #expect(logTables == ["events", "grdb_migrations"])
+    #expect(try Fixture.projectionDump(path: backup) == before)
+    #expect(try await LedgerReader.open(path: backup).verify(as: .service).ok)
+  }
+
+  @Test("a missing projections file is rebuilt from the log when a writer opens")
+  func missingFile() async throws {
+    let fixture = try Fixture()
+    var ledger = try await fixture.open()
+    _ = try await ProjectionTests.populate(ledger)
+    await ledger.close()
+    let before = try fixture.projectionDump()
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: fixture.path + "-projections" + suffix) }
+    #expect(throws: LedgerError.self) { _ = try LedgerReader.open(path: fixture.path) }
+    ledger = try await fixture.open()
+    await ledger.close()
+    #expect(try fixture.projectionDump() == before)
   }
 }

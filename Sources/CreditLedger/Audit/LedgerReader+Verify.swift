@@ -17,7 +17,7 @@ extension LedgerReader {
     notedHead: ChainHash? = nil, as principal: Principal, progress: ProgressHandler? = nil
   ) async throws -> VerifyReport {
     guard principal == .service else { throw Rejection.notPermitted("verify needs the service role") }
-    return try await Verifier.verify(path: database.path, notedHead: notedHead, progress: progress)
+    return try await Verifier.verify(path: path, notedHead: notedHead, progress: progress)
   }
 
   /// The last event's sequence number and link of the hash chain, for an auditor to note.

@@ -6,8 +6,9 @@ import GRDB
 /// the live projections against a replay into a scratch database.
 ///
 /// All of it runs in one read transaction on the file (attached to the scratch connection
-/// as `live`), so the chain, the replay and the comparison see one snapshot. The scratch
-/// has only the projection tables: the replay's unqualified `events` is the live log.
+/// as `live`, its projections file, if it has one, as `live_projections`), so the chain, the
+/// replay and the comparison see one snapshot of each, the projections' taken first. The
+/// scratch has only the projection tables: the replay's unqualified `events` is the live log.
 enum Verifier {
   static func verify(path: String, notedHead: ChainHash?, progress: ProgressHandler?) async throws
     -> VerifyReport
@@ -26,22 +27,29 @@ enum Verifier {
         throw LedgerError.incompatibleSchema(
           path: path, reason: "it has no hash chain yet: open it once with a writer (any write command)")
       }
+      var projections = "live"
+      if try !db.tableExists("profiles", in: "live") {
+        projections = "live_projections"
+        try db.execute(
+          sql: "ATTACH DATABASE ? AS live_projections", arguments: [ProjectionStore.path(forLog: path)])
+      }
       try db.execute(sql: Schema.projectionTablesDDL)
       var report: VerifyReport?
       try db.inTransaction(.deferred) {
-        report = try check(db, notedHead: notedHead, progress: progress)
+        report = try check(db, projections: projections, notedHead: notedHead, progress: progress)
         return .commit
       }
       return report!
     }
   }
 
-  private static func check(_ db: Database, notedHead: ChainHash?, progress: ProgressHandler?) throws
-    -> VerifyReport
-  {
-    let total = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM live.events") ?? 0
+  private static func check(
+    _ db: Database, projections: String, notedHead: ChainHash?, progress: ProgressHandler?
+  ) throws -> VerifyReport {
+    // The projections' snapshot first: they only hold events the log had before it.
     let checkpoint =
-      try Int64.fetchOne(db, sql: "SELECT seq FROM live.projection_checkpoint WHERE id = 1") ?? 0
+      try Int64.fetchOne(db, sql: "SELECT seq FROM \(projections).projection_checkpoint WHERE id = 1") ?? 0
+    let total = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM live.events") ?? 0
     var report = VerifyReport(ok: false, events: 0, head: .genesis, projectionCheckpoint: checkpoint)
     let chain = try checkChain(db, notedHead: notedHead, total: total, progress: progress)
     report.events = chain.events
@@ -69,7 +77,7 @@ enum Verifier {
       return report
     }
     progress?(LedgerProgress(phase: "replay", done: total, total: total))
-    if let difference = try firstDifference(db) {
+    if let difference = try firstDifference(db, live: projections) {
       report.firstDifferingRow = difference
       report.problem = "a projection row differs from the replay of the log"
       return report
@@ -119,21 +127,21 @@ enum Verifier {
   }
 
   /// Each projection table with the key its rows are told apart by.
-  private static let projections = [("profiles", "id"), ("mails", "seq"), ("user_events", "seq")]
+  private static let projectionKeys = [("profiles", "id"), ("mails", "seq"), ("user_events", "seq")]
 
   /// The first row, by key, that is in the live table and not the replay or the other way.
-  private static func firstDifference(_ db: Database) throws -> String? {
-    for (table, key) in projections {
+  private static func firstDifference(_ db: Database, live: String) throws -> String? {
+    for (table, key) in projectionKeys {
       let differing = try DatabaseValue.fetchOne(
         db,
         sql: """
-          SELECT \(key) FROM (SELECT * FROM main.\(table) EXCEPT SELECT * FROM live.\(table))
-          UNION SELECT \(key) FROM (SELECT * FROM live.\(table) EXCEPT SELECT * FROM main.\(table))
+          SELECT \(key) FROM (SELECT * FROM main.\(table) EXCEPT SELECT * FROM \(live).\(table))
+          UNION SELECT \(key) FROM (SELECT * FROM \(live).\(table) EXCEPT SELECT * FROM main.\(table))
           ORDER BY 1 LIMIT 1
           """)
       guard let differing else { continue }
       let live = try Row.fetchOne(
-        db, sql: "SELECT * FROM live.\(table) WHERE \(key) = ?", arguments: [differing])
+        db, sql: "SELECT * FROM \(live).\(table) WHERE \(key) = ?", arguments: [differing])
       let replay = try Row.fetchOne(
         db, sql: "SELECT * FROM main.\(table) WHERE \(key) = ?", arguments: [differing])
       return "\(table) \(key)=\(describe(differing)): live \(describe(live)), replay \(describe(replay))"

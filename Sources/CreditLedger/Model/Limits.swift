@@ -18,14 +18,16 @@ public struct Limits: Sendable, Hashable {
   public var creditsBalanceMax: Int64 = 1_000_000_000_000
   /// Most commands the writer commits in one transaction.
   public var batchCommandsMax = 4096
-  /// Most committed events the projections may trail the log by before the writer catches
-  /// them up (it also catches up whenever it has nothing else to do).
+  /// Most events one projection catch-up applies; a catch-up starts at once when this many
+  /// durable events wait.
   public var projectionBatchEventsMax = 8192
-  /// Longest the projections may trail the log before the writer catches them up.
-  public var projectionLagMax: Duration = .milliseconds(40)
-  /// Most events one catch-up transaction projects; the writer commits waiting batches
-  /// between such slices.
-  public var projectionSliceEventsMax = 1024
+  /// Longest a durable event waits before a catch-up projects it: the bound on how far the
+  /// projections trail the log, less the catch-up's own time. Longer waits make larger,
+  /// cheaper catch-ups; a read through a ``Ledger`` never waits this long for its own writes.
+  public var projectionLagMax: Duration = .milliseconds(25)
+  /// Most committed events that may wait for the projections: the writer stops appending
+  /// until they catch up (a full disk under the projections file, a host that starves them).
+  public var projectionBacklogEventsMax = 65_536
   /// Most rows one history page returns.
   public var historyLimitMax = 1000
   /// Most events one audit feed page returns.

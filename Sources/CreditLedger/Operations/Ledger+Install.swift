@@ -21,6 +21,9 @@ extension Ledger {
       let report = try await Verifier.verify(path: partial, notedHead: notedHead, progress: progress)
       guard report.ok else { throw LedgerError.verificationFailed(report) }
       try FileSync.replace(path, with: partial)
+      // The new file holds its projections; the old ledger's projections file must not
+      // outlive it (a writer that opens the new one makes its own).
+      ProjectionStore.remove(forLog: path)
       return (built, report)
     } catch {
       FileSync.remove(partial)

@@ -8,6 +8,8 @@ import GRDB
 /// ``Rejection/userNotFound(_:)`` or ``Rejection/mailNotFound(_:)`` as for data that does
 /// not exist.
 public struct LedgerReader: Sendable {
+  /// The log file: the ledger's path (a live ledger's readers open its projections file).
+  let path: String
   let database: any DatabaseReader
   let limits: Limits
   /// Waits until the projections hold every write acknowledged before the query: set by a
@@ -19,7 +21,8 @@ public struct LedgerReader: Sendable {
   /// Opens the ledger at `path` for reading only: no writer lock, no migration, no file
   /// created. Throws ``LedgerError/ledgerNotFound(path:)`` when there is none.
   public static func open(path: String, limits: Limits = .init()) throws -> LedgerReader {
-    LedgerReader(database: try Storage.openForReading(path: path), limits: limits, freshness: nil)
+    LedgerReader(
+      path: path, database: try Storage.openForReading(path: path), limits: limits, freshness: nil)
   }
 
   /// The user's profile.

@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Keeps the projections (`profiles`, `mails`, `user_events`) in step with the log. The writer
-/// calls it for the events it appended, in catch-up transactions that trail the log; start-up
-/// and rebuild call it on replay. One function decides what every event means to the tables.
+/// Keeps the projections (`profiles`, `mails`, `user_events`) in step with the log. The
+/// ``ProjectionWriter`` calls it for the events the writer appended, in catch-up transactions
+/// that trail the log; start-up, rebuilds, imports and verify call it on replay. One function
+/// decides what every event means to the tables.
 enum Projector {
   /// Projects `events` (consecutive, oldest first) and moves the checkpoint to the last.
   ///
@@ -146,7 +147,7 @@ enum Projector {
   static func rebuild(_ db: Database, progress: ((Int64) -> Void)? = nil) throws -> (
     events: Int64, state: LedgerState
   ) {
-    try Schema.recreateProjections(db)
+    try Schema.recreateProjections(db, withView: true)
     var state = LedgerState()
     let count = try catchUp(&state, db, progress: progress)
     return (count, state)

@@ -45,11 +45,23 @@ enum Schema {
       BEGIN SELECT RAISE(ABORT, 'an event needs its 32-byte hash-chain link'); END;
     """
 
-  /// The DDL as a migrated database holds it, in creation order: what `ledger schema` prints.
+  /// The DDL as `ledger schema` prints it: the log file as a migrated database holds it, in
+  /// creation order, then the projections file, then the view each reader connection makes.
   static func currentDDL() throws -> String {
-    let queue = try DatabaseQueue()
-    try migrator.migrate(queue)
-    return try queue.read { db in
+    let log = try DatabaseQueue()
+    try migrator.migrate(log)
+    try log.write { try dropProjections($0) }
+    let projections = try DatabaseQueue()
+    try projections.write { try $0.execute(sql: projectionTablesDDL) }
+    return try [
+      "-- \(ProjectionStore.suffix.dropFirst()) file\n" + ddl(projections),
+      "-- on every reader connection of a ledger whose projections have their own file\n"
+        + userMailsTempViewDDL.trimmingCharacters(in: .whitespacesAndNewlines) + ";",
+    ].reduce(ddl(log)) { $0 + "\n" + $1 }
+  }
+
+  private static func ddl(_ queue: DatabaseQueue) throws -> String {
+    try queue.read { db in
       try String.fetchAll(
         db,
         sql: """
@@ -83,6 +95,8 @@ enum Schema {
     """
 
   /// The projections, derived from the log, trailing it by a bounded lag, rebuilt at will.
+  /// A live ledger keeps them in a file of their own (``ProjectionStore``); a backup, an
+  /// import and a file from before 0.5 hold them beside the log, with this DDL.
   ///
   /// A mail's body is stored once, in its event: `mails` holds the rest of the row, and the
   /// view `user_mails` joins the body back in, so SQL written against the seed's table still
@@ -116,8 +130,14 @@ enum Schema {
 
     """
 
-  private static let userMailsViewDDL = """
-    CREATE VIEW user_mails AS
+  private static let userMailsViewDDL = "CREATE VIEW user_mails AS" + userMailsSelect
+
+  /// The same view over two files: a view in one database file cannot name tables in
+  /// another, so each reader connection makes it in its TEMP schema.
+  static let userMailsTempViewDDL = "CREATE TEMP VIEW user_mails AS" + userMailsSelect
+
+  private static let userMailsSelect = """
+
       SELECT m.id, m.user_id, m.recipient_email, m.subject,
         json_extract(e.payload, '$.content') AS content, m.mail_type, m.credits_used,
         m.credits_refunded, m.sent_at, m.seq
@@ -139,16 +159,22 @@ enum Schema {
     INSERT INTO projection_checkpoint (id, seq) VALUES (1, 0);
     """
 
-  /// Drops and recreates the projections (empty) inside the caller's transaction.
-  static func recreateProjections(_ db: Database) throws {
+  /// Drops and recreates the projections (empty) inside the caller's transaction: with the
+  /// `user_mails` view in a file that holds the log too, without it in a projections file.
+  static func recreateProjections(_ db: Database, withView: Bool) throws {
+    try dropProjections(db)
+    try db.execute(sql: withView ? projectionsDDL : projectionTablesDDL)
+  }
+
+  /// Drops the projections and the view over them, if they are there.
+  static func dropProjections(_ db: Database) throws {
     try db.execute(
       sql: """
-        DROP VIEW IF EXISTS user_mails;
-        DROP TABLE IF EXISTS profiles;
-        DROP TABLE IF EXISTS mails;
-        DROP TABLE IF EXISTS user_events;
-        DROP TABLE IF EXISTS projection_checkpoint;
+        DROP VIEW IF EXISTS main.user_mails;
+        DROP TABLE IF EXISTS main.profiles;
+        DROP TABLE IF EXISTS main.mails;
+        DROP TABLE IF EXISTS main.user_events;
+        DROP TABLE IF EXISTS main.projection_checkpoint;
         """)
-    try db.execute(sql: projectionsDDL)
   }
 }

@@ -16,29 +16,49 @@ enum Storage {
   /// Opens an existing ledger for reading only: never creates, migrates or changes a file. A
   /// WAL file (a live ledger) gets a pool of readers; a rollback-journal file (a backup) a
   /// single read-only connection, which works on read-only media too.
+  ///
+  /// A live ledger's projections have a file of their own (``ProjectionStore``): readers
+  /// open that file and attach the log as `log`, so a query that reads both takes its
+  /// snapshot of the projections first. Those only ever hold events already in the log,
+  /// so the log's snapshot, taken after, has every event the projections name.
   static func openForReading(path: String) throws -> any DatabaseReader {
     guard FileManager.default.fileExists(atPath: path) else {
       throw LedgerError.ledgerNotFound(path: path)
     }
     var configuration = grdbConfiguration()
     configuration.readonly = true
-    let pool: any DatabaseReader =
-      try isWAL(path)
-      ? DatabasePool(path: path, configuration: configuration)
-      : DatabaseQueue(path: path, configuration: configuration)
-    let known = try pool.read { db in
-      try db.tableExists("events") && db.tableExists("profiles") && db.tableExists("mails")
+    let single = try DatabaseQueue(path: path, configuration: configuration)
+    let (hasLog, holdsProjections, chained) = try single.read { db in
+      let hasLog = try db.tableExists("events")
+      return (
+        hasLog, try ProjectionStore.holdsProjections(db),
+        try hasLog && db.columns(in: "events").contains { $0.name == "hash" }
+      )
     }
-    guard known else {
+    try single.close()
+    guard hasLog else {
       throw LedgerError.incompatibleSchema(path: path, reason: "it has no ledger tables")
     }
-    let chained = try pool.read { db in try db.columns(in: "events").contains { $0.name == "hash" } }
     guard chained else {
       throw LedgerError.incompatibleSchema(
         path: path,
         reason: "an older version wrote it: open it once with a writer (any write command) to upgrade")
     }
-    return pool
+    if holdsProjections {
+      return try isWAL(path)
+        ? DatabasePool(path: path, configuration: configuration)
+        : DatabaseQueue(path: path, configuration: configuration)
+    }
+    let projections = ProjectionStore.path(forLog: path)
+    guard FileManager.default.fileExists(atPath: projections) else {
+      throw LedgerError.incompatibleSchema(
+        path: path, reason: "its projections file \(projections) is missing: open it with a writer to rebuild it")
+    }
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "ATTACH DATABASE ? AS log", arguments: [path])
+      try db.execute(sql: Schema.userMailsTempViewDDL)
+    }
+    return try DatabasePool(path: projections, configuration: configuration)
   }
 
   /// Whether the file's header says WAL (bytes 18 and 19 are 2).

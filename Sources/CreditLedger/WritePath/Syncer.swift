@@ -41,10 +41,13 @@ final class Syncer: Sendable {
   private let walPath: String
   private let syncs = Atomic<Int>(0)
   private let durableSeq: Atomic<Int64>
+  /// Hears each new durable sequence number: the projections may take the events up to it.
+  private let onDurable: @Sendable (Int64) -> Void
 
-  init(databasePath: String, durableSeq: Int64) {
+  init(databasePath: String, durableSeq: Int64, onDurable: @escaping @Sendable (Int64) -> Void) {
     walPath = databasePath + "-wal"
     self.durableSeq = Atomic(durableSeq)
+    self.onDurable = onDurable
     let thread = Thread { [self] in run() }
     thread.name = "ledger-syncer"
     thread.start()
@@ -95,7 +98,10 @@ final class Syncer: Sendable {
       // replays) were decided on durable state: they need no fdatasync of their own.
       let last = batches.last?.lastSeq ?? 0
       let failure = last > durable ? sync(&descriptor) : self.failure
-      if failure == nil { durableSeq.store(max(last, durable), ordering: .releasing) }
+      if failure == nil {
+        durableSeq.store(max(last, durable), ordering: .releasing)
+        onDurable(durable)
+      }
       for batch in batches {
         for answer in batch.answers {
           answer.continuation.resume(with: failure.map { .failure($0) } ?? answer.result)

@@ -7,9 +7,8 @@ import Synchronization
 /// Callers enqueue commands and suspend. One dedicated thread takes everything that is
 /// waiting, checks each command against the balances it keeps in memory, and commits the lot
 /// in one transaction: one fsync per batch (group commit), so the more callers wait, the more
-/// each commit carries. A caller is resumed only after its batch is durable. Between batches
-/// the same thread brings the projections up to the log, when the lag reaches its bound or
-/// when there is nothing else to do.
+/// each commit carries. A caller is resumed only after its batch is durable (``Syncer``). The
+/// projections follow on a thread of their own (``ProjectionWriter``).
 ///
 /// A thread rather than an actor: the notes in `shared/notes/write-path.md` measured an
 /// actor awaiting `pool.write` per batch at about half the throughput of a thread that owns
@@ -24,7 +23,6 @@ final class Writer: Sendable {
 
   private struct Queue: ~Copyable {
     var requests: [Request] = []
-    var rebuilds: [RebuildRequest] = []
     var sleeping = false
     var closing = false
     var stopped: CheckedContinuation<Void, Never>?
@@ -32,8 +30,6 @@ final class Writer: Sendable {
     var committedSeq: Int64 = 0
     var projectedSeq: Int64 = 0
     var projectionWaiters: [(seq: Int64, continuation: CheckedContinuation<Void, Never>)] = []
-    /// A reader waits for the projections: catch up after the current batch, whatever the lag.
-    var catchUpRequested = false
   }
 
   private let queue: Mutex<Queue>
@@ -55,13 +51,17 @@ final class Writer: Sendable {
     self.core = core
     self.batchCommandsMax = batchCommandsMax
     self.onBatchCommitted = onBatchCommitted
+    let projections = core.projections
     syncer =
       core.configuration.synchronous == .full
-      ? Syncer(databasePath: databasePath, durableSeq: core.committedSeq) : nil
+      ? Syncer(databasePath: databasePath, durableSeq: core.committedSeq) {
+        projections.durable(through: $0)
+      } : nil
     var initial = Queue()
     initial.committedSeq = core.committedSeq
-    initial.projectedSeq = core.projectedSeq
+    initial.projectedSeq = projections.projectedSeq
     queue = Mutex(initial)
+    projections.start { [weak self] in self?.projected($0) }
     let thread = Thread { [self] in run() }
     thread.name = "ledger-writer"
     thread.start()
@@ -79,19 +79,10 @@ final class Writer: Sendable {
     }
   }
 
-  /// A caller waiting for a rebuild, and who to tell how it goes.
-  struct RebuildRequest {
-    var continuation: CheckedContinuation<Int64, any Error>
-    var progress: ProgressHandler?
-  }
-
-  /// Rebuilds the projections on the writer thread, between batches; returns events replayed.
+  /// Rebuilds the projections on their own thread while appends go on; returns events replayed.
   func rebuild(progress: ProgressHandler? = nil) async throws -> Int64 {
-    try await withCheckedThrowingContinuation { continuation in
-      enqueue(onClosed: { continuation.resume(throwing: LedgerError.closed) }) {
-        $0.rebuilds.append(RebuildRequest(continuation: continuation, progress: progress))
-      }
-    }
+    guard !queue.withLock({ $0.closing }) else { throw LedgerError.closed }
+    return try await core.projections.rebuild(progress: progress)
   }
 
   private func enqueue(onClosed: () -> Void, _ add: (inout Queue) -> Void) {
@@ -109,17 +100,15 @@ final class Writer: Sendable {
   /// Returns once the projections hold every event committed before the call: how a read
   /// through the library sees the writes that were acknowledged before it.
   func waitForProjection() async {
+    // After a failed fdatasync nothing more becomes durable, so nothing more is projected.
+    let poisoned = syncer?.failure != nil
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      let (ready, wakeThread) = queue.withLock { queue in
-        if queue.projectedSeq >= queue.committedSeq || queue.isStopped { return (true, false) }
+      let ready = queue.withLock { queue in
+        if queue.projectedSeq >= queue.committedSeq || queue.isStopped || poisoned { return true }
         queue.projectionWaiters.append((queue.committedSeq, continuation))
-        queue.catchUpRequested = true
-        let wasSleeping = queue.sleeping
-        queue.sleeping = false
-        return (false, wasSleeping)
+        return false
       }
-      if ready { continuation.resume() }
-      if wakeThread { wake.signal() }
+      if ready { continuation.resume() } else { core.projections.request() }
     }
   }
 
@@ -153,33 +142,18 @@ final class Writer: Sendable {
   }
 
   private func run() {
-    while let work = nextWork() {
-      if !work.batch.isEmpty { commit(work.batch) }
-      if !work.rebuilds.isEmpty {
-        let total = core.committedSeq
-        let result = Result {
-          try core.rebuild { done in
-            for request in work.rebuilds {
-              request.progress?(LedgerProgress(phase: "rebuild", done: done, total: total))
-            }
-          }
-        }
-        publish()
-        for request in work.rebuilds { request.continuation.resume(with: result) }
-      }
-      // Catch-ups wait for their bound (or a reader) so that each one carries many events:
-      // a catch-up rewrites every index page it touches, however few events touch it.
-      if core.catchUpIsDue || work.catchUpRequested {
-        catchUp()
-      } else if work.batch.isEmpty && work.rebuilds.isEmpty {
-        sleep()
+    while let batch = nextBatch() {
+      if batch.isEmpty {
+        wake.wait()
+      } else {
+        commit(batch)
       }
     }
-    while core.catchUp() {}
     syncer?.stop()
+    if syncer?.failure == nil { core.projections.durable(through: core.committedSeq) }
+    core.projections.stop()
     let (stopped, waiters) = queue.withLock { queue in
       queue.isStopped = true
-      queue.projectedSeq = core.projectedSeq
       defer { queue.projectionWaiters.removeAll() }
       return (queue.stopped.take(), queue.projectionWaiters)
     }
@@ -190,8 +164,13 @@ final class Writer: Sendable {
   /// Commits one batch and hands its callers to the syncer (or answers them, without one).
   private func commit(_ batch: [Request]) {
     let started = ContinuousClock.now
-    let results: [Result<Event, any Error>] =
-      if let failure = syncer?.failure { batch.map { _ in .failure(failure) } } else { core.commit(batch) }
+    let results: [Result<Event, any Error>]
+    if let failure = syncer?.failure {
+      results = batch.map { _ in .failure(failure) }
+    } else {
+      core.awaitProjectionBacklog()
+      results = core.commit(batch)
+    }
     onBatchCommitted?(batch.count, started.duration(to: .now))
     batchesCommitted.add(1, ordering: .relaxed)
     commandsCommitted.add(batch.count, ordering: .relaxed)
@@ -204,64 +183,38 @@ final class Writer: Sendable {
     }
   }
 
-  /// Sleeps until a command comes, or until the pending events are due for their catch-up.
-  private func sleep() {
-    if let due = core.catchUpDueIn {
-      let nanoseconds = due.components.seconds * 1_000_000_000 + due.components.attoseconds / 1_000_000_000
-      _ = wake.wait(timeout: .now() + .nanoseconds(Int(nanoseconds)))
-    } else {
-      wake.wait()
-    }
-  }
-
-  private func catchUp() {
-    core.catchUp()
-    publish()
-  }
-
-  /// Tells waiting readers how far the log and the projections have come.
+  /// Tells the queue how far the log has come.
   private func publish() {
+    queue.withLock { $0.committedSeq = core.committedSeq }
+  }
+
+  /// The projections hold every event up to `seq`: resumes the readers that waited for it.
+  private func projected(_ seq: Int64) {
     let ready = queue.withLock { queue in
-      queue.committedSeq = core.committedSeq
-      queue.projectedSeq = core.projectedSeq
-      let projected = queue.projectedSeq
-      let ready = queue.projectionWaiters.filter { $0.seq <= projected }
-      queue.projectionWaiters.removeAll { $0.seq <= projected }
-      // Readers still waiting keep the catch-ups coming, slice after slice.
-      if !queue.projectionWaiters.isEmpty { queue.catchUpRequested = true }
+      queue.projectedSeq = seq
+      let ready = queue.projectionWaiters.filter { $0.seq <= seq }
+      queue.projectionWaiters.removeAll { $0.seq <= seq }
       return ready
     }
     for waiter in ready { waiter.continuation.resume() }
   }
 
-  private struct Work {
-    var batch: [Request]
-    var rebuilds: [RebuildRequest]
-    var catchUpRequested: Bool
-  }
-
-  /// What is waiting: commands up to the batch limit, rebuilds, and whether a reader asked
-  /// for the projections. Empty when there is nothing; nil when the thread should stop.
-  private func nextWork() -> Work? {
+  /// The commands waiting, up to the batch limit: empty when there are none (the thread
+  /// sleeps), nil when the thread should stop.
+  private func nextBatch() -> [Request]? {
     queue.withLock { queue in
-      let requested = queue.catchUpRequested
-      queue.catchUpRequested = false
-      if queue.requests.isEmpty && queue.rebuilds.isEmpty {
+      if queue.requests.isEmpty {
         if queue.closing { return nil }
-        // Marked asleep even when a catch-up comes first: a command that arrives meanwhile
-        // must signal, or the thread would park with it in the queue.
         queue.sleeping = true
-        return Work(batch: [], rebuilds: [], catchUpRequested: requested)
+        return []
       }
-      let rebuilds = queue.rebuilds
-      queue.rebuilds.removeAll()
       if queue.requests.count <= batchCommandsMax {
         defer { queue.requests.removeAll(keepingCapacity: true) }
-        return Work(batch: queue.requests, rebuilds: rebuilds, catchUpRequested: requested)
+        return queue.requests
       }
       let batch = Array(queue.requests.prefix(batchCommandsMax))
       queue.requests.removeFirst(batchCommandsMax)
-      return Work(batch: batch, rebuilds: rebuilds, catchUpRequested: requested)
+      return batch
     }
   }
 }

@@ -4,9 +4,7 @@ import GRDB
 extension WriterCore {
   /// The checks that depend on the ledger's state, in the order of ``Rejection``'s precedence;
   /// returns whom the event is about and what it says.
-  func decide(
-    _ command: Command, _ principal: Principal, _ db: Database
-  ) throws -> (UUID, Event.Body) {
+  func decide(_ command: Command, _ principal: Principal) throws -> (UUID, Event.Body) {
     let limits = configuration.limits
     switch command {
     case .signUp(let email, let requestedID, let credits):
@@ -16,11 +14,13 @@ extension WriterCore {
       }
       if requestedID != nil {
         // A chosen id may belong to a deleted user, whose id is never reused.
-        try projectPending(db)
+        trimUnprojected()
         let used =
-          try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM user_events WHERE user_id = ?)"),
-            arguments: [userID]) ?? false
+          try unprojected.contains { $0.userID == userID }
+          || lookups.read { db in
+            try Bool.fetchOne(
+              db, sql: "SELECT EXISTS (SELECT 1 FROM user_events WHERE user_id = ?)", arguments: [userID])
+          } ?? false
         if used { throw Rejection.userAlreadyExists(userID) }
       }
       return (userID, .userSignedUp(email: email, credits: credits ?? configuration.startingCredits))
@@ -40,7 +40,7 @@ extension WriterCore {
         content: send.content, mailType: send.mailType, creditsUsed: send.credits)
       return (send.userID, .mailSent(mail, creditsAfter: balance - send.credits))
     case .refund(let mailID, let credits):
-      return try decideRefund(mailID: mailID, credits: credits, principal, db)
+      return try decideRefund(mailID: mailID, credits: credits, principal)
     case .changeEmail(let userID, let email):
       _ = try liveBalance(of: userID, principal)
       return (userID, .emailChanged(email: email))
@@ -51,17 +51,11 @@ extension WriterCore {
   }
 
   private func decideRefund(
-    mailID: UUID, credits: Int64?, _ principal: Principal, _ db: Database
+    mailID: UUID, credits: Int64?, _ principal: Principal
   ) throws -> (UUID, Event.Body) {
-    try projectPending(db)
-    let row = try Row.fetchOne(
-      db.cachedStatement(sql: "SELECT user_id, credits_used, credits_refunded FROM mails WHERE id = ?"),
-      arguments: [mailID])
-    guard let row, let owner = row[0] as UUID?, principal.canAccess(owner),
+    guard let (owner, used, refunded) = try findMail(mailID), principal.canAccess(owner),
       let balance = state.balances[owner]
     else { throw Rejection.mailNotFound(mailID) }
-    let used: Int64 = row[1]
-    let refunded: Int64 = row[2]
     guard refunded == 0 else { throw Rejection.mailAlreadyRefunded(mailID) }
     let amount = credits ?? used
     guard amount <= used else { throw Rejection.refundExceedsDebit(mailID: mailID, creditsUsed: used) }
@@ -69,6 +63,29 @@ extension WriterCore {
       throw Rejection.creditsBalanceLimitExceeded(currentCredits: balance)
     }
     return (owner, .creditsRefunded(mailID: mailID, credits: amount, creditsAfter: balance + amount))
+  }
+
+  /// A mail's owner, credits used and credits refunded: as the projections file has it,
+  /// with the events it does not have yet folded in (read after trimming, so the two overlap
+  /// rather than leave a gap).
+  private func findMail(_ mailID: UUID) throws -> (owner: UUID, used: Int64, refunded: Int64)? {
+    trimUnprojected()
+    var found = try lookups.read { db in
+      try Row.fetchOne(
+        db, sql: "SELECT user_id, credits_used, credits_refunded FROM mails WHERE id = ?",
+        arguments: [mailID]
+      ).map { row in (owner: row[0] as UUID, used: row[1] as Int64, refunded: row[2] as Int64) }
+    }
+    for event in unprojected {
+      switch event.body {
+      case .mailSent(let mail, _) where mail.id == mailID:
+        found = (event.userID, mail.creditsUsed, found?.refunded ?? 0)
+      case .creditsRefunded(let refundedID, let credits, _) where refundedID == mailID:
+        found?.refunded = credits
+      default: continue
+      }
+    }
+    return found
   }
 
   /// The balance of a live user this principal may act on; anything else is "not found".

@@ -4,29 +4,35 @@ import GRDB
 /// The writer's state and rules. Touched only by the writer thread (hence `@unchecked`):
 /// every balance lives here, so a check never waits on a read.
 ///
-/// Two kinds of transaction, both on this thread: an append batch, which a caller waits on
-/// and which the ``Syncer`` makes durable before anyone is answered; and a projection
-/// catch-up, which applies the events appended since the last one and needs no fsync of its
-/// own: a crash loses it together with its checkpoint, and start-up replays it. The
-/// connection itself never fsyncs (see ``connectionSynchronous``).
+/// Each append batch is one transaction on the log, which the ``Syncer`` makes durable
+/// before anyone is answered; its events then go to the ``ProjectionWriter``, which projects
+/// them into the projections file on its own thread. The connection itself never fsyncs
+/// (see ``connectionSynchronous``).
 final class WriterCore: @unchecked Sendable {
   private let pool: DatabasePool
   let configuration: LedgerConfiguration
   var state: LedgerState
+  /// Writes the projections file; the writer hands it every committed event.
+  let projections: ProjectionWriter
+  /// Reads the projections file, for the rare rules that need more than balances.
+  let lookups: any DatabaseReader
   private var nextSeq: Int64
   private var lastRecordedAt: Int64
   /// The last committed event's link of the hash chain, which the next append extends.
   private var head: ChainHash
-  /// Committed events the projections do not have yet, oldest first.
-  private var pending: [Event] = []
-  private var oldestPendingSince: ContinuousClock.Instant?
-  /// Set when an append batch rolled back: memory may be ahead of the file until reloaded.
-  private var needsReload = false
+  /// Committed events the projections file may not have yet, oldest first: what the rules
+  /// that read it (refunds, signups with a chosen id) add to what they find there.
+  private(set) var unprojected: [Event] = []
 
-  init(pool: DatabasePool, configuration: LedgerConfiguration, state: LedgerState, db: Database) throws {
+  init(
+    pool: DatabasePool, configuration: LedgerConfiguration, state: LedgerState, db: Database,
+    projections: ProjectionWriter, lookups: any DatabaseReader
+  ) throws {
     self.pool = pool
     self.configuration = configuration
     self.state = state
+    self.projections = projections
+    self.lookups = lookups
     nextSeq = try EventLog.lastSeq(db) + 1
     lastRecordedAt = try EventLog.lastRecordedAt(db)
     head = try EventLog.head(db).hash
@@ -34,23 +40,21 @@ final class WriterCore: @unchecked Sendable {
 
   /// The last committed sequence number.
   var committedSeq: Int64 { nextSeq - 1 }
-  /// The last sequence number the projections hold.
-  var projectedSeq: Int64 { nextSeq - 1 - Int64(pending.count) }
 
   /// Commits `batch` in one transaction and returns one result per request, in order.
   /// Rejections leave the rest of the batch alone; a storage failure fails the whole batch,
-  /// and nothing of it is applied.
+  /// and nothing of it is applied, in the file or in memory.
   func commit(_ batch: [Writer.Request]) -> [Result<Event, any Error>] {
     var results: [Result<Event, any Error>] = []
     var appended: [Event] = []
+    var undo = Undo(nextSeq: nextSeq, lastRecordedAt: lastRecordedAt, head: head)
     results.reserveCapacity(batch.count)
     do {
       try pool.writeWithoutTransaction { db in
         try db.inTransaction(.immediate) {
-          if needsReload { try reload(db) }
           for request in batch {
             do {
-              let (event, isNew) = try handle(request, db)
+              let (event, isNew) = try handle(request, &undo, db)
               if isNew { appended.append(event) }
               results.append(.success(event))
             } catch let rejection as Rejection {
@@ -61,73 +65,47 @@ final class WriterCore: @unchecked Sendable {
         }
       }
     } catch {
-      needsReload = true
+      roll(back: undo)
       let failure = LedgerError.storageFailure(String(describing: error))
       return batch.map { _ in .failure(failure) }
     }
-    if !appended.isEmpty {
-      if pending.isEmpty { oldestPendingSince = .now }
-      pending.append(contentsOf: appended)
-    }
+    unprojected.append(contentsOf: appended)
+    projections.append(appended)
+    if configuration.synchronous == .normal { projections.durable(through: committedSeq) }
     return results
   }
 
-  /// Whether the projections should catch up now: the lag is at its bound in events or time.
-  var catchUpIsDue: Bool {
-    guard let since = oldestPendingSince, !pending.isEmpty else { return false }
-    return pending.count >= configuration.limits.projectionBatchEventsMax
-      || since.duration(to: .now) >= configuration.limits.projectionLagMax
+  /// What a batch changed in memory, to put back when its transaction rolls back.
+  struct Undo {
+    var nextSeq: Int64
+    var lastRecordedAt: Int64
+    var head: ChainHash
+    /// Each balance before the batch's first event changed it, in change order.
+    var balances: [(UUID, Int64?)] = []
   }
 
-  var hasPending: Bool { !pending.isEmpty }
-
-  /// How long until the pending events are due for a catch-up; nil when none are pending.
-  var catchUpDueIn: Duration? {
-    guard let since = oldestPendingSince, !pending.isEmpty else { return nil }
-    return max(.zero, configuration.limits.projectionLagMax - since.duration(to: .now))
+  private func roll(back undo: Undo) {
+    for (user, balance) in undo.balances.reversed() { state.balances[user] = balance }
+    nextSeq = undo.nextSeq
+    lastRecordedAt = undo.lastRecordedAt
+    head = undo.head
   }
 
-  /// Projects the oldest pending events, at most ``Limits/projectionSliceEventsMax`` of them,
-  /// in a transaction of its own without an fsync: the writer commits waiting batches between
-  /// slices, so a catch-up never holds callers for long. On failure the events stay pending
-  /// and the next catch-up tries again. Returns whether it projected anything.
-  @discardableResult
-  func catchUp() -> Bool {
-    guard !pending.isEmpty else { return false }
-    let slice = Array(pending.prefix(configuration.limits.projectionSliceEventsMax))
-    do {
-      try pool.writeWithoutTransaction { db in
-        try db.inTransaction(.immediate) {
-          try Projector.apply(slice, db)
-          return .commit
-        }
-      }
-      pending.removeFirst(slice.count)
-      oldestPendingSince = pending.isEmpty ? nil : oldestPendingSince
-      return true
-    } catch {
-      // Left pending: reads wait, appends go on, and the next catch-up retries.
-      return false
+  /// Drops the events the projections file has committed from ``unprojected``.
+  func trimUnprojected() {
+    let projected = projections.projectedSeq
+    let count = unprojected.prefix { $0.seq <= projected }.count
+    unprojected.removeFirst(count)
+  }
+
+  /// Waits while ``Limits/projectionBacklogEventsMax`` events wait for the projections.
+  func awaitProjectionBacklog() {
+    trimUnprojected()
+    while unprojected.count >= configuration.limits.projectionBacklogEventsMax {
+      projections.request()
+      Thread.sleep(forTimeInterval: 0.002)
+      trimUnprojected()
     }
-  }
-
-  /// Replays the whole log into new projections, in one transaction; checks that the replay
-  /// agrees with the writer's balances.
-  func rebuild(progress: @escaping (Int64) -> Void) throws -> Int64 {
-    var count: Int64 = 0
-    try pool.writeWithoutTransaction { db in
-      try db.inTransaction(.immediate) {
-        if needsReload { try reload(db) }
-        let (replayed, rebuilt) = try Projector.rebuild(db, progress: progress)
-        precondition(
-          rebuilt.balances == state.balances, "the log replays to other balances than the writer's")
-        count = replayed
-        return .commit
-      }
-    }
-    pending.removeAll(keepingCapacity: true)
-    oldestPendingSince = nil
-    return count
   }
 
   /// SQLite's `synchronous` on the writer connection. With `.full` durability it is OFF: the
@@ -137,30 +115,11 @@ final class WriterCore: @unchecked Sendable {
     configuration.synchronous == .full ? "OFF" : "NORMAL"
   }
 
-  /// Projects what is pending inside the current append transaction: for the rare commands
-  /// whose rules read the projections (refunds, signups with a chosen id).
-  func projectPending(_ db: Database) throws {
-    guard !pending.isEmpty else { return }
-    try Projector.apply(pending, db)
-    pending.removeAll(keepingCapacity: true)
-    oldestPendingSince = nil
-  }
-
-  private func reload(_ db: Database) throws {
-    var replay = try Projector.loadState(db)
-    try Projector.catchUp(&replay, db)
-    state = try Projector.loadState(db)
-    nextSeq = try EventLog.lastSeq(db) + 1
-    lastRecordedAt = try EventLog.lastRecordedAt(db)
-    head = try EventLog.head(db).hash
-    pending.removeAll(keepingCapacity: true)
-    oldestPendingSince = nil
-    needsReload = false
-  }
-
   /// One command: idempotency, the ledger's rules, then the append. Throws a ``Rejection``
   /// before writing anything, or a storage error. Returns the event and whether it is new.
-  private func handle(_ request: Writer.Request, _ db: Database) throws -> (Event, Bool) {
+  private func handle(_ request: Writer.Request, _ undo: inout Undo, _ db: Database) throws -> (
+    Event, Bool
+  ) {
     // Permission and input shape were checked before the command was queued
     // (Ledger.execute); what is left depends on the ledger's state.
     let principal = request.principal
@@ -171,11 +130,12 @@ final class WriterCore: @unchecked Sendable {
       }
       return (prior, false)
     }
-    let (userID, body) = try decide(request.command, principal, db)
+    let (userID, body) = try decide(request.command, principal)
     let now = max(configuration.clock().millisecondsSince1970, lastRecordedAt)
     let event = Event(
       seq: nextSeq, userID: userID, recordedAt: Date(millisecondsSince1970: now),
       idempotencyKey: key, body: body)
+    undo.balances.append((userID, state.balances[userID]))
     do {
       try state.apply(event)
     } catch {

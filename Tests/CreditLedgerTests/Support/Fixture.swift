@@ -48,7 +48,28 @@ struct Fixture {
 
   /// A raw GRDB connection to the same file, to look at (or tamper with) what is stored.
   func raw() throws -> DatabaseQueue {
-    try DatabaseQueue(path: path)
+    try Self.raw(path: path)
+  }
+
+  /// A raw connection to any ledger file, with its projections file attached when it has
+  /// one (unqualified table names reach both), and the `user_mails` view over the two.
+  static func raw(path: String) throws -> DatabaseQueue {
+    let projections = path + "-projections"
+    guard FileManager.default.fileExists(atPath: projections) else { return try DatabaseQueue(path: path) }
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in
+      guard try !db.tableExists("profiles", in: "main") else { return }
+      try db.execute(sql: "ATTACH DATABASE ? AS projections", arguments: [projections])
+      try db.execute(
+        sql: """
+          CREATE TEMP VIEW user_mails AS
+            SELECT m.id, m.user_id, m.recipient_email, m.subject,
+              json_extract(e.payload, '$.content') AS content, m.mail_type, m.credits_used,
+              m.credits_refunded, m.sent_at, m.seq
+            FROM mails m JOIN events e ON e.seq = m.seq
+          """)
+    }
+    return try DatabaseQueue(path: path, configuration: configuration)
   }
 
   func eventCount() throws -> Int {
@@ -62,7 +83,7 @@ struct Fixture {
 
   /// The same for any ledger file.
   static func projectionDump(path: String) throws -> [String] {
-    try DatabaseQueue(path: path).read { db in
+    try raw(path: path).read { db in
       let profiles = try Row.fetchAll(db, sql: "SELECT * FROM profiles ORDER BY id")
       let mails = try Row.fetchAll(db, sql: "SELECT * FROM user_mails ORDER BY seq")
       let userEvents = try Row.fetchAll(db, sql: "SELECT * FROM user_events ORDER BY user_id, seq")

@@ -1,0 +1,217 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Writes the projections file (``ProjectionStore``) on a thread of its own, in step behind
+/// the log, so that a deduction never waits for a projection.
+///
+/// The writer hands over each batch's events once they are committed; the ``Syncer`` (or,
+/// without one, the writer) says when they are durable. Only durable events are projected,
+/// so the projections file is never ahead of the log, whatever crashes. A catch-up starts
+/// when the oldest durable event has waited ``Limits/projectionLagMax``, when
+/// ``Limits/projectionBatchEventsMax`` are ready, or at once when a reader waits for its own
+/// writes; each is one transaction of at most ``Limits/projectionBatchEventsMax`` events.
+/// Under load the catch-ups grow, and each index page they rewrite carries more events.
+///
+/// A catch-up that fails (a full disk) leaves its events queued and is retried; the writer
+/// stops appending while ``Limits/projectionBacklogEventsMax`` events wait, so memory stays bounded.
+final class ProjectionWriter: Sendable {
+  private struct State: ~Copyable {
+    /// Committed events not projected yet, oldest first.
+    var events: [Event] = []
+    var durableSeq: Int64
+    var oldestSince: ContinuousClock.Instant?
+    var requested = false
+    var rebuilds: [Rebuild] = []
+    var sleeping = false
+    var stopping = false
+  }
+
+  private struct Rebuild {
+    var continuation: CheckedContinuation<Int64, any Error>
+    var progress: ProgressHandler?
+  }
+
+  private enum Work {
+    case project([Event])
+    case rebuild([Rebuild], through: Int64)
+    case sleep(Duration?)
+    case stop
+  }
+
+  private let state: Mutex<State>
+  private let wake = DispatchSemaphore(value: 0)
+  private let stopped = DispatchSemaphore(value: 0)
+  private let store: DatabaseQueue
+  private let limits: Limits
+  private let projected: Atomic<Int64>
+  private let listener = Mutex<(@Sendable (Int64) -> Void)?>(nil)
+
+  /// Takes over `store`, whose projections hold every event up to `projectedSeq`.
+  init(store: DatabaseQueue, projectedSeq: Int64, limits: Limits) {
+    self.store = store
+    self.limits = limits
+    projected = Atomic(projectedSeq)
+    state = Mutex(State(durableSeq: projectedSeq))
+  }
+
+  /// Starts the thread; `onProjected` hears each new projected sequence number.
+  func start(onProjected: @escaping @Sendable (Int64) -> Void) {
+    listener.withLock { $0 = onProjected }
+    let thread = Thread { [self] in run() }
+    thread.name = "ledger-projections"
+    thread.start()
+  }
+
+  /// The last sequence number the projections file holds, committed.
+  var projectedSeq: Int64 { projected.load(ordering: .acquiring) }
+
+  /// Hands over a committed batch's new events, in order.
+  func append(_ events: [Event]) {
+    guard !events.isEmpty else { return }
+    state.withLock { state in
+      if state.events.isEmpty { state.oldestSince = .now }
+      state.events.append(contentsOf: events)
+    }
+  }
+
+  /// Every event up to `seq` is durable now: it may be projected.
+  func durable(through seq: Int64) {
+    let wasSleeping = state.withLock { state in
+      state.durableSeq = max(state.durableSeq, seq)
+      defer { state.sleeping = false }
+      return state.sleeping
+    }
+    if wasSleeping { wake.signal() }
+  }
+
+  /// A reader waits for the projections: catch up now, whatever the lag.
+  func request() {
+    let wasSleeping = state.withLock { state in
+      state.requested = true
+      defer { state.sleeping = false }
+      return state.sleeping
+    }
+    if wasSleeping { wake.signal() }
+  }
+
+  /// Replays the log, up to its durable end, into new projection tables in one transaction,
+  /// while the writer goes on appending; readers see the old tables until it commits.
+  /// Returns the events replayed.
+  func rebuild(progress: ProgressHandler?) async throws -> Int64 {
+    try await withCheckedThrowingContinuation { continuation in
+      let wasSleeping = state.withLock { state in
+        state.rebuilds.append(Rebuild(continuation: continuation, progress: progress))
+        defer { state.sleeping = false }
+        return state.sleeping
+      }
+      if wasSleeping { wake.signal() }
+    }
+  }
+
+  /// Projects every durable event, ends the thread, and closes the projections file.
+  func stop() {
+    state.withLock { $0.stopping = true }
+    wake.signal()
+    stopped.wait()
+    try? store.writeWithoutTransaction { try $0.execute(sql: "PRAGMA main.wal_checkpoint(TRUNCATE)") }
+    try? store.close()
+  }
+
+  private func run() {
+    defer { stopped.signal() }
+    while true {
+      switch nextWork() {
+      case .project(let events):
+        if project(events) {
+          publish(events.last!.seq)
+        } else {
+          // Kept queued; a full disk or a lock held from outside may pass.
+          _ = wake.wait(timeout: .now() + .milliseconds(50))
+        }
+      case .rebuild(let requests, let through):
+        let result = Result { try rebuild(through: through, requests) }
+        if case .success = result { publish(through) }
+        for request in requests { request.continuation.resume(with: result) }
+      case .sleep(let timeout):
+        if let timeout {
+          _ = wake.wait(timeout: .now() + .nanoseconds(Int(timeout / .nanoseconds(1))))
+        } else {
+          wake.wait()
+        }
+      case .stop:
+        return
+      }
+    }
+  }
+
+  /// What to do next, decided under the lock.
+  private func nextWork() -> Work {
+    state.withLock { state in
+      if !state.rebuilds.isEmpty {
+        defer { state.rebuilds.removeAll() }
+        return .rebuild(state.rebuilds, through: state.durableSeq)
+      }
+      let durable = state.durableSeq
+      let ready = state.events.prefix { $0.seq <= durable }.count
+      let waited = state.oldestSince.map { $0.duration(to: .now) } ?? .zero
+      if ready > 0
+        && (state.stopping || state.requested || ready >= limits.projectionBatchEventsMax
+          || waited >= limits.projectionLagMax)
+      {
+        let count = min(ready, limits.projectionBatchEventsMax)
+        if count == ready { state.requested = false }
+        return .project(Array(state.events.prefix(count)))
+      }
+      if state.stopping { return .stop }
+      state.sleeping = true
+      return .sleep(ready > 0 ? limits.projectionLagMax - waited : nil)
+    }
+  }
+
+  /// One catch-up transaction; the events leave the queue once it commits.
+  private func project(_ events: [Event]) -> Bool {
+    do {
+      try store.writeWithoutTransaction { db in
+        try db.inTransaction(.deferred) {
+          try Projector.apply(events, db)
+          return .commit
+        }
+      }
+    } catch {
+      return false
+    }
+    state.withLock { state in
+      state.events.removeFirst(events.count)
+      state.oldestSince = state.events.isEmpty ? nil : .now
+    }
+    return true
+  }
+
+  private func rebuild(through seq: Int64, _ requests: [Rebuild]) throws -> Int64 {
+    let count = try store.writeWithoutTransaction { db in
+      var count: Int64 = 0
+      try db.inTransaction(.deferred) {
+        try Schema.recreateProjections(db, withView: false)
+        var replayed = LedgerState()
+        count = try Projector.catchUp(&replayed, db, through: seq) { done in
+          for request in requests {
+            request.progress?(LedgerProgress(phase: "rebuild", done: done, total: seq))
+          }
+        }
+        return .commit
+      }
+      return count
+    }
+    state.withLock { state in
+      state.events.removeAll { $0.seq <= seq }
+      state.oldestSince = state.events.isEmpty ? nil : .now
+    }
+    return count
+  }
+
+  private func publish(_ seq: Int64) {
+    projected.store(seq, ordering: .releasing)
+    listener.withLock { $0 }?(seq)
+  }
+}
