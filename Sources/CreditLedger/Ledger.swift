@@ -123,7 +123,8 @@ public final class Ledger: Sendable {
             throw LedgerError.corruptLog(
               seq: last + 1,
               reason:
-                "the projections hold events up to \(checkpoint) but the log ends at \(last): restore a backup")
+                "the projections hold events up to \(checkpoint) but the log ends at \(last): restore a backup"
+            )
           }
           try Schema.recreateProjections(db, withView: false)
         }

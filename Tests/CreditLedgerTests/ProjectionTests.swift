@@ -240,7 +240,8 @@ struct ProjectionFileTests {
     // With an hour's lag, only the bound made the projections move.
     #expect(ledger.statistics.projectedSeq >= 21 - 4)
     await ledger.close()
-    #expect(try await LedgerReader.open(path: fixture.path).balance(userID: user, as: .service).credits == 280)
+    #expect(
+      try await LedgerReader.open(path: fixture.path).balance(userID: user, as: .service).credits == 280)
   }
 
   @Test("a file that holds its projections is split when a writer opens it, rows unchanged")
@@ -257,7 +258,8 @@ struct ProjectionFileTests {
     await (try await split.open()).close()
     #expect(FileManager.default.fileExists(atPath: backup + "-projections"))
     let logTables = try await DatabaseQueue(path: backup).read { db in
-      try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
+      try String.fetchAll(
+        db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
     }
     #expect(logTables == ["events", "grdb_migrations"])
     #expect(try Fixture.projectionDump(path: backup) == before)
@@ -271,10 +273,40 @@ struct ProjectionFileTests {
     _ = try await ProjectionTests.populate(ledger)
     await ledger.close()
     let before = try fixture.projectionDump()
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: fixture.path + "-projections" + suffix) }
+    for suffix in ["", "-wal", "-shm"] {
+      try? FileManager.default.removeItem(atPath: fixture.path + "-projections" + suffix)
+    }
     #expect(throws: LedgerError.self) { _ = try LedgerReader.open(path: fixture.path) }
     ledger = try await fixture.open()
     await ledger.close()
     #expect(try fixture.projectionDump() == before)
+  }
+
+  @Test("a projections file left open in another boot is thrown away and replayed; in this boot, kept")
+  func otherBoot() async throws {
+    let fixture = try Fixture()
+    var ledger = try await fixture.open()
+    let (kept, _) = try await ProjectionTests.populate(ledger)
+    await ledger.close()
+    let projections = try DatabaseQueue(path: fixture.path + "-projections")
+    // Left open by a killed writer in this boot: trusted, tampering and all.
+    let boot = try String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    try await projections.write { db in
+      try db.execute(sql: "UPDATE profiles SET credits = 1 WHERE id = ?", arguments: [kept])
+      try db.execute(sql: "UPDATE projections_session SET open = 1, boot_id = ?", arguments: [boot])
+    }
+    ledger = try await fixture.open()
+    #expect(try await ledger.reader.balance(userID: kept, as: .service).credits == 1)
+    await ledger.close()
+    // Left open in another boot: its unflushed writes may be lost or torn, so it is replayed.
+    try await projections.write { db in
+      try db.execute(sql: "UPDATE projections_session SET open = 1, boot_id = 'another-boot'")
+    }
+    try projections.close()
+    ledger = try await fixture.open()
+    #expect(try await ledger.reader.balance(userID: kept, as: .service).credits != 1)
+    await ledger.close()
+    #expect(try await LedgerReader.open(path: fixture.path).verify(as: .service).ok)
   }
 }

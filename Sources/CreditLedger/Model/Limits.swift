@@ -21,10 +21,10 @@ public struct Limits: Sendable, Hashable {
   /// Most events one projection catch-up applies; a catch-up starts at once when this many
   /// durable events wait.
   public var projectionBatchEventsMax = 8192
-  /// Longest a durable event waits before a catch-up projects it: the bound on how far the
-  /// projections trail the log, less the catch-up's own time. Longer waits make larger,
+  /// Time from the start of one projection catch-up to the next, while events wait: the
+  /// projections trail the log by about this plus two catch-ups. Longer makes larger,
   /// cheaper catch-ups; a read through a ``Ledger`` never waits this long for its own writes.
-  public var projectionLagMax: Duration = .milliseconds(25)
+  public var projectionLagMax: Duration = .milliseconds(10)
   /// Most committed events that may wait for the projections: the writer stops appending
   /// until they catch up (a full disk under the projections file, a host that starves them).
   public var projectionBacklogEventsMax = 65_536

@@ -61,7 +61,9 @@ extension LedgerReader {
   /// are copied from one read transaction, the projections' snapshot taken first (they only
   /// hold events the log had before), then joined in the copy.
   private func copyLedger(into copy: DatabaseQueue, beside partial: String) throws {
-    let holds = try database.read { try ProjectionStore.holdsProjections($0) && $0.tableExists("events", in: "main") }
+    let holds = try database.read {
+      try ProjectionStore.holdsProjections($0) && $0.tableExists("events", in: "main")
+    }
     guard !holds else { return try database.backup(to: copy) }
     let projectionsPath = partial + ProjectionStore.suffix
     FileSync.remove(projectionsPath)
@@ -97,12 +99,14 @@ extension LedgerReader {
 
   /// SQLite's backup API, in one step, from one schema of a connection (GRDB's copies `main`).
   private static func copy(schema: String, of source: Database, to destination: Database) throws {
-    guard let backup = sqlite3_backup_init(destination.sqliteConnection, "main", source.sqliteConnection, schema)
+    guard
+      let backup = sqlite3_backup_init(destination.sqliteConnection, "main", source.sqliteConnection, schema)
     else { throw DatabaseError(resultCode: destination.lastErrorCode, message: destination.lastErrorMessage) }
     let step = sqlite3_backup_step(backup, -1)
     let finish = sqlite3_backup_finish(backup)
     guard step == SQLITE_DONE, finish == SQLITE_OK else {
-      throw DatabaseError(resultCode: ResultCode(rawValue: step == SQLITE_DONE ? finish : step),
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: step == SQLITE_DONE ? finish : step),
         message: destination.lastErrorMessage)
     }
     destination.clearSchemaCache()

@@ -12,6 +12,13 @@ import GRDB
 /// log after a crash; its `projection_checkpoint` says how far it got, and a writer that opens
 /// the ledger projects the rest. Deleting it costs a replay of the log, nothing else.
 ///
+/// So it is written with `synchronous=OFF`: no fsync competes with the log's. That survives a
+/// killed process (the kernel holds every write) but not a lost machine, so the file notes,
+/// durably, the boot it is open in (`projections_session`), and notes it closed, durably, on
+/// a clean close. A writer that finds it open in another boot (a power loss, an OS crash, a
+/// copy taken while open) throws it away and replays the log. Where no boot id can be read
+/// (not Linux), it is written with NORMAL instead.
+///
 /// A file that holds the projections itself (a backup, an import, a ledger written before
 /// the split) is converted when a writer opens it: its tables are copied into a new
 /// projections file, which is committed before they are dropped from the log's file.
@@ -45,22 +52,77 @@ enum ProjectionStore {
     grdb.prepareDatabase { db in
       try db.execute(sql: "ATTACH DATABASE ? AS log", arguments: [logPath])
     }
+    let bootID = currentBootID()
+    if !holds, let bootID, try !closedCleanly(logPath: logPath, configuration: grdb, bootID: bootID) {
+      remove(forLog: logPath)
+    }
     let queue = try DatabaseQueue(path: path(forLog: logPath), configuration: grdb)
     try queue.writeWithoutTransaction { db in
-      // NORMAL: a commit is not flushed, a checkpoint is. A crash may lose the last
-      // catch-ups, never order them wrongly; start-up projects them again from the log.
-      try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+      try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
       // Catch-ups touch index pages all over `mails` and `profiles`: keep them in memory.
       try db.execute(sql: "PRAGMA cache_size = -65536")
-      guard try !holdsProjections(db) else { return }
       try db.inTransaction(.deferred) {
-        try db.execute(sql: Schema.projectionTablesDDL)
-        if holds { try copyFromLog(db) }
+        if try !holdsProjections(db) {
+          try db.execute(sql: Schema.projectionTablesDDL)
+          if holds { try copyFromLog(db) }
+        }
+        try db.execute(sql: sessionDDL)
+        try db.execute(
+          sql: "INSERT OR REPLACE INTO projections_session (id, boot_id, open) VALUES (1, ?, 1)",
+          arguments: [bootID ?? ""])
         return .commit
       }
+      // The note that the file is open is durable (FULL) before any write that is not.
+      try db.execute(sql: "PRAGMA synchronous = \(bootID == nil ? "NORMAL" : "OFF")")
     }
     if holds { try logPool.write { try Schema.dropProjections($0) } }
     return queue
+  }
+
+  /// Flushes everything and notes the file closed, durably: called last before it closes.
+  static func closeCleanly(_ db: Database) throws {
+    try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA main.wal_checkpoint(TRUNCATE)")
+    try db.execute(sql: "UPDATE projections_session SET open = 0")
+    try db.execute(sql: "PRAGMA main.wal_checkpoint(TRUNCATE)")
+  }
+
+  private static let sessionDDL = """
+    CREATE TABLE IF NOT EXISTS projections_session (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      boot_id TEXT NOT NULL,
+      open INTEGER NOT NULL
+    );
+    """
+
+  /// Whether the projections file can be trusted: closed cleanly, or left open in this
+  /// boot (its unflushed writes are in the kernel's cache), or missing. False when it was
+  /// left open in another boot or does not open at all.
+  private static func closedCleanly(
+    logPath: String, configuration: GRDB.Configuration, bootID: String
+  ) throws -> Bool {
+    let path = path(forLog: logPath)
+    guard FileManager.default.fileExists(atPath: path) else { return true }
+    do {
+      let queue = try DatabaseQueue(path: path, configuration: configuration)
+      defer { try? queue.close() }
+      return try queue.read { db in
+        guard try db.tableExists("projections_session", in: "main") else { return true }
+        let row = try Row.fetchOne(db, sql: "SELECT boot_id, open FROM main.projections_session")
+        guard let row else { return true }
+        return (row[1] as Int64) == 0 || (row[0] as String) == bootID
+      }
+    } catch {
+      return false
+    }
+  }
+
+  /// This boot of the machine, from the kernel; nil where there is none to read.
+  private static func currentBootID() -> String? {
+    guard let text = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8) else {
+      return nil
+    }
+    let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    return id.isEmpty ? nil : id
   }
 
   /// Copies a single-file ledger's projections, as they are, into the new file.

@@ -52,7 +52,8 @@ enum Storage {
     let projections = ProjectionStore.path(forLog: path)
     guard FileManager.default.fileExists(atPath: projections) else {
       throw LedgerError.incompatibleSchema(
-        path: path, reason: "its projections file \(projections) is missing: open it with a writer to rebuild it")
+        path: path,
+        reason: "its projections file \(projections) is missing: open it with a writer to rebuild it")
     }
     configuration.prepareDatabase { db in
       try db.execute(sql: "ATTACH DATABASE ? AS log", arguments: [path])

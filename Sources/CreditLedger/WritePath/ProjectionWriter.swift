@@ -7,11 +7,11 @@ import Synchronization
 ///
 /// The writer hands over each batch's events once they are committed; the ``Syncer`` (or,
 /// without one, the writer) says when they are durable. Only durable events are projected,
-/// so the projections file is never ahead of the log, whatever crashes. A catch-up starts
-/// when the oldest durable event has waited ``Limits/projectionLagMax``, when
-/// ``Limits/projectionBatchEventsMax`` are ready, or at once when a reader waits for its own
-/// writes; each is one transaction of at most ``Limits/projectionBatchEventsMax`` events.
-/// Under load the catch-ups grow, and each index page they rewrite carries more events.
+/// so the projections file is never ahead of the log, whatever crashes. A catch-up takes
+/// every durable event waiting (at most ``Limits/projectionBatchEventsMax``), and starts
+/// ``Limits/projectionLagMax`` after the previous one began, at once if that one took
+/// longer, or when a reader waits for its own writes. Under load the catch-ups grow, and
+/// each index page they rewrite carries more events; the lag stays about two catch-ups.
 ///
 /// A catch-up that fails (a full disk) leaves its events queued and is retried; the writer
 /// stops appending while ``Limits/projectionBacklogEventsMax`` events wait, so memory stays bounded.
@@ -20,7 +20,8 @@ final class ProjectionWriter: Sendable {
     /// Committed events not projected yet, oldest first.
     var events: [Event] = []
     var durableSeq: Int64
-    var oldestSince: ContinuousClock.Instant?
+    /// When the last catch-up began.
+    var lastStart = ContinuousClock.now
     var requested = false
     var rebuilds: [Rebuild] = []
     var sleeping = false
@@ -69,10 +70,7 @@ final class ProjectionWriter: Sendable {
   /// Hands over a committed batch's new events, in order.
   func append(_ events: [Event]) {
     guard !events.isEmpty else { return }
-    state.withLock { state in
-      if state.events.isEmpty { state.oldestSince = .now }
-      state.events.append(contentsOf: events)
-    }
+    state.withLock { $0.events.append(contentsOf: events) }
   }
 
   /// Every event up to `seq` is durable now: it may be projected.
@@ -114,7 +112,7 @@ final class ProjectionWriter: Sendable {
     state.withLock { $0.stopping = true }
     wake.signal()
     stopped.wait()
-    try? store.writeWithoutTransaction { try $0.execute(sql: "PRAGMA main.wal_checkpoint(TRUNCATE)") }
+    try? store.writeWithoutTransaction { try ProjectionStore.closeCleanly($0) }
     try? store.close()
   }
 
@@ -154,13 +152,15 @@ final class ProjectionWriter: Sendable {
       }
       let durable = state.durableSeq
       let ready = state.events.prefix { $0.seq <= durable }.count
-      let waited = state.oldestSince.map { $0.duration(to: .now) } ?? .zero
+      let now = ContinuousClock.now
+      let waited = state.lastStart.duration(to: now)
       if ready > 0
         && (state.stopping || state.requested || ready >= limits.projectionBatchEventsMax
           || waited >= limits.projectionLagMax)
       {
         let count = min(ready, limits.projectionBatchEventsMax)
         if count == ready { state.requested = false }
+        state.lastStart = now
         return .project(Array(state.events.prefix(count)))
       }
       if state.stopping { return .stop }
@@ -181,10 +181,7 @@ final class ProjectionWriter: Sendable {
     } catch {
       return false
     }
-    state.withLock { state in
-      state.events.removeFirst(events.count)
-      state.oldestSince = state.events.isEmpty ? nil : .now
-    }
+    state.withLock { $0.events.removeFirst(events.count) }
     return true
   }
 
@@ -203,10 +200,7 @@ final class ProjectionWriter: Sendable {
       }
       return count
     }
-    state.withLock { state in
-      state.events.removeAll { $0.seq <= seq }
-      state.oldestSince = state.events.isEmpty ? nil : .now
-    }
+    state.withLock { $0.events.removeAll { $0.seq <= seq } }
     return count
   }
 
