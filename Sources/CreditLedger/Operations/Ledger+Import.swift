@@ -38,7 +38,7 @@ extension Ledger {
         try db.execute(sql: "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536")
         let importer = try Self.appendLines(of: input, total: total, db, progress: progress)
         try db.inTransaction {
-          _ = try Projector.rebuild(db)
+          _ = try Projector.rebuild(db, withView: true)
           return .commit
         }
         return importer

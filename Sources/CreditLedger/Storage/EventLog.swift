@@ -57,7 +57,8 @@ enum EventLog {
   }
 
   /// Decodes one row selected with ``columns``; a row that does not decode is a corrupt log.
-  static func decode(_ row: Row) throws(LedgerError) -> Event {
+  /// Without `withContent`, a mail's body is checked but left empty: what replays need.
+  static func decode(_ row: Row, withContent: Bool = true) throws(LedgerError) -> Event {
     let seq: Int64 = row[0]
     guard let kind = Event.Kind(rawValue: row[1]) else {
       throw .corruptLog(seq: seq, reason: "unknown kind '\(row[1] as String)'")
@@ -65,7 +66,7 @@ enum EventLog {
     guard let userID = row[2] as UUID? else {
       throw .corruptLog(seq: seq, reason: "user_id is not a UUID")
     }
-    guard let body = EventPayload.decode(row[4], kind: kind) else {
+    guard let body = EventPayload.decode(row[4], kind: kind, withContent: withContent) else {
       throw .corruptLog(seq: seq, reason: "payload does not decode as \(kind.rawValue)")
     }
     return Event(
@@ -76,7 +77,7 @@ enum EventLog {
   static func event(idempotencyKey: String, _ db: Database) throws -> Event? {
     let statement = try db.cachedStatement(
       sql: "SELECT \(columns) FROM events WHERE idempotency_key = ?")
-    return try Row.fetchOne(statement, arguments: [idempotencyKey]).map(decode)
+    return try Row.fetchOne(statement, arguments: [idempotencyKey]).map { try decode($0) }
   }
 
   static func lastSeq(_ db: Database) throws -> Int64 {
@@ -89,14 +90,16 @@ enum EventLog {
       ?? 0
   }
 
-  /// Calls `body` with each event after `seq`, in order, up to `throughSeq`.
+  /// Calls `body` with each event after `seq`, in order, up to `throughSeq`; mails without
+  /// their bodies unless `withContent`.
   static func forEach(
-    after seq: Int64, through throughSeq: Int64 = .max, _ db: Database, _ body: (Event) throws -> Void
+    after seq: Int64, through throughSeq: Int64 = .max, withContent: Bool = true, _ db: Database,
+    _ body: (Event) throws -> Void
   ) throws {
     let rows = try Row.fetchCursor(
       db, sql: "SELECT \(columns) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
       arguments: [seq, throughSeq])
-    while let row = try rows.next() { try body(try decode(row)) }
+    while let row = try rows.next() { try body(try decode(row, withContent: withContent)) }
   }
 
   /// Calls `body` with each of one user's events up to `throughSeq`, in order: the projected

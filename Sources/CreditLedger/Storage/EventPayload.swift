@@ -101,10 +101,10 @@ struct EventPayload: Codable {
     return json.finish()
   }
 
-  static func decode(_ text: String, kind: Event.Kind) -> Event.Body? {
+  static func decode(_ text: String, kind: Event.Kind, withContent: Bool = true) -> Event.Body? {
     var payload = EventPayload(.userDeleted)
     var wellFormed = true
-    let flat = FlatJSON.forEachField(text) { key, value in
+    let flat = FlatJSON.forEachField(text, skipping: withContent ? nil : "content") { key, value in
       switch (key, value) {
       case ("email", .string(let text)): payload.email = text
       case ("reason", .string(let text)): payload.reason = text

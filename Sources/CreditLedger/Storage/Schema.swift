@@ -125,7 +125,11 @@ enum Schema {
       credits_refunded INTEGER NOT NULL DEFAULT 0 CHECK (credits_refunded >= 0),
       sent_at INTEGER NOT NULL
     );
-    -- History newest first, keyset pages, and stats since a date: one range of this index each.
+
+    """ + mailsUserSentIndexDDL
+
+  /// History newest first, keyset pages, and stats since a date: one range of this index each.
+  static let mailsUserSentIndexDDL = """
     CREATE INDEX mails_user_sent ON mails(user_id, sent_at DESC, seq DESC);
 
     """

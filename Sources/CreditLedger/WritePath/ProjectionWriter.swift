@@ -189,13 +189,11 @@ final class ProjectionWriter: Sendable {
     let count = try store.writeWithoutTransaction { db in
       var count: Int64 = 0
       try db.inTransaction(.deferred) {
-        try Schema.recreateProjections(db, withView: false)
-        var replayed = LedgerState()
-        count = try Projector.catchUp(&replayed, db, through: seq) { done in
+        count = try Projector.rebuild(db, withView: false, through: seq) { done in
           for request in requests {
             request.progress?(LedgerProgress(phase: "rebuild", done: done, total: seq))
           }
-        }
+        }.events
         return .commit
       }
       return count
