@@ -146,6 +146,7 @@ struct CommandTests {
     let info = try cli.run(["info"]).json
     #expect(info["events"] as? Int == 2 && info["users"] as? Int == 1 && info["mails"] as? Int == 1)
     #expect(info["projection_checkpoint"] as? Int == 2 && (info["database_bytes"] as? Int ?? 0) > 0)
+    #expect((info["projections_bytes"] as? Int ?? 0) > 0)
     #expect(try info["chain_head"] as? String == cli.run(["head"]).json["head"] as? String)
     let plans = try #require(info["query_plans"] as? [String: [String]])
     #expect(plans["history_page"]?.contains { $0.contains("mails_user_sent") } == true)
@@ -155,5 +156,8 @@ struct CommandTests {
     #expect(schema.contains("CREATE TABLE events") && schema.contains("events_refuse_update"))
     #expect(schema.contains("ADD COLUMN hash") == false && schema.contains("hash BLOB"))
     #expect(schema.contains("events_require_hash"))
+    #expect(
+      schema.contains("-- projections file\nCREATE TABLE profiles")
+        && schema.contains("CREATE TEMP VIEW user_mails"))
   }
 }

@@ -9,10 +9,13 @@ public struct LedgerInfo: Sendable, Encodable {
   public var users: Int64
   /// Mails in the projection.
   public var mails: Int64
-  /// The database file's size, bytes.
+  /// The database file's size (the log's, for a ledger whose projections have their own
+  /// file), bytes.
   public var databaseBytes: Int64
   /// The WAL's size, bytes.
   public var walBytes: Int64
+  /// The projections file's size with its WAL, bytes; 0 when the file holds its projections.
+  public var projectionsBytes: Int64
   /// The last event the projections hold.
   public var projectionCheckpoint: Int64
   /// The last event's link of the hash chain (``ChainHash/hex``).
@@ -24,6 +27,7 @@ public struct LedgerInfo: Sendable, Encodable {
     case events, users, mails
     case databaseBytes = "database_bytes"
     case walBytes = "wal_bytes"
+    case projectionsBytes = "projections_bytes"
     case projectionCheckpoint = "projection_checkpoint"
     case chainHead = "chain_head"
     case queryPlans = "query_plans"
@@ -45,6 +49,8 @@ extension LedgerReader {
     guard principal == .service else { throw Rejection.notPermitted("info needs the service role") }
     let databaseBytes = Self.fileSize(path)
     let walBytes = Self.fileSize(path + "-wal")
+    let projections = ProjectionStore.path(forLog: path)
+    let projectionsBytes = Self.fileSize(projections) + Self.fileSize(projections + "-wal")
     return try await database.read { db in
       var plans: [String: [String]] = [:]
       for (name, sql) in Self.monitoredQueries {
@@ -59,7 +65,7 @@ extension LedgerReader {
         events: try Int64.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0,
         users: try Int64.fetchOne(db, sql: "SELECT count(*) FROM profiles") ?? 0,
         mails: try Int64.fetchOne(db, sql: "SELECT count(*) FROM mails") ?? 0,
-        databaseBytes: databaseBytes, walBytes: walBytes,
+        databaseBytes: databaseBytes, walBytes: walBytes, projectionsBytes: projectionsBytes,
         projectionCheckpoint: try Projector.checkpoint(db), chainHead: try EventLog.head(db).hash.hex,
         queryPlans: plans)
     }
