@@ -86,22 +86,31 @@ func rebuild() {
   }
 }
 
-/// Reads on a concurrent reader (another connection, as another process would use) while 32
-/// callers deduct at full speed: one balance and one 50-row history page per iteration.
+/// Reads on a concurrent reader (its own connections, as another process would use, opened
+/// once) while 32 callers deduct at full speed: a balance, and a 50-row history page.
 func readsWhileWriting() {
-  let load = Mutex<Task<Void, Never>?>(nil)
-  Benchmark(
-    "Reads while 32 callers write: balance + 50-row history page",
-    configuration: .init(metrics: [.wallClock], maxDuration: .seconds(5), maxIterations: 2000)
-  ) { _ in
-    let ledger = try await Shared.bigLedger()
-    let reader = try LedgerReader.open(path: ledger.path)
-    let user = LoadRun.userID(Int.random(in: 0..<10_000))
+  readWhileWriting("Balance read while 32 callers write") { reader, user in
     _ = try await reader.balance(userID: user, as: .service)
+  }
+  readWhileWriting("50-row history page while 32 callers write") { reader, user in
     _ = try await reader.history(userID: user, query: HistoryQuery(limit: 50), as: .service)
+  }
+}
+
+func readWhileWriting(
+  _ name: String, read: @escaping @Sendable (LedgerReader, UUID) async throws -> Void
+) {
+  let load = Mutex<Task<Void, Never>?>(nil)
+  let opened = Mutex<LedgerReader?>(nil)
+  Benchmark(
+    name, configuration: .init(metrics: [.wallClock], maxDuration: .seconds(5), maxIterations: 5000)
+  ) { _ in
+    guard let reader = opened.withLock({ $0 }) else { preconditionFailure("setup opens the reader") }
+    try await read(reader, LoadRun.userID(Int.random(in: 0..<10_000)))
   } setup: {
     let ledger = try await Shared.bigLedger()
     let users = (0..<10_000).map(LoadRun.userID)
+    opened.withLock { $0 = try? LedgerReader.open(path: ledger.path) }
     load.withLock {
       $0 = Task {
         while !Task.isCancelled {
