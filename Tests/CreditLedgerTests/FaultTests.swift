@@ -109,6 +109,32 @@ struct FaultTests {
   }
 
   @Test(
+    "a foreign lock on the projections file holds back only the projections: sends go on, the projections catch up after it, close does not wait for it"
+  )
+  func foreignLockOnProjections() async throws {
+    let fixture = try Fixture()
+    var configuration = fixture.configuration
+    configuration.busyTimeout = .milliseconds(100)
+    var ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    await ledger.waitForProjections()
+    let shell = try ForeignLock(path: fixture.path + "-projections")
+    for _ in 0..<5 { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
+    #expect(ledger.statistics.projectedSeq == 1, "the projections could not move")
+    shell.release()
+    #expect(try await ledger.reader.balance(userID: user, as: .service).credits == 295)
+    // Held again while closing: the writer closes anyway, and the next one projects the rest.
+    _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service)
+    let again = try ForeignLock(path: fixture.path + "-projections")
+    await ledger.close()
+    again.release()
+    ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    #expect(try await ledger.reader.balance(userID: user, as: .service).credits == 294)
+    await ledger.close()
+    #expect(try await LedgerReader.open(path: fixture.path).verify(as: .service).ok)
+  }
+
+  @Test(
     "on a real full disk (a small tmpfs), sends fail with storageFailure, nothing acknowledged is lost, and writes resume when it grows",
     .enabled(if: TmpfsMount.permitted, "needs permission to mount a tmpfs")
   )

@@ -26,6 +26,8 @@ final class ProjectionWriter: Sendable {
     var rebuilds: [Rebuild] = []
     var sleeping = false
     var stopping = false
+    /// The thread has ended: a rebuild asked for now would never run.
+    var finished = false
   }
 
   private struct Rebuild {
@@ -75,22 +77,12 @@ final class ProjectionWriter: Sendable {
 
   /// Every event up to `seq` is durable now: it may be projected.
   func durable(through seq: Int64) {
-    let wasSleeping = state.withLock { state in
-      state.durableSeq = max(state.durableSeq, seq)
-      defer { state.sleeping = false }
-      return state.sleeping
-    }
-    if wasSleeping { wake.signal() }
+    changeAndWake { $0.durableSeq = max($0.durableSeq, seq) }
   }
 
   /// A reader waits for the projections: catch up now, whatever the lag.
   func request() {
-    let wasSleeping = state.withLock { state in
-      state.requested = true
-      defer { state.sleeping = false }
-      return state.sleeping
-    }
-    if wasSleeping { wake.signal() }
+    changeAndWake { $0.requested = true }
   }
 
   /// Replays the log, up to its durable end, into new projection tables in one transaction,
@@ -98,13 +90,23 @@ final class ProjectionWriter: Sendable {
   /// Returns the events replayed.
   func rebuild(progress: ProgressHandler?) async throws -> Int64 {
     try await withCheckedThrowingContinuation { continuation in
-      let wasSleeping = state.withLock { state in
-        state.rebuilds.append(Rebuild(continuation: continuation, progress: progress))
-        defer { state.sleeping = false }
-        return state.sleeping
+      var refused = false
+      changeAndWake { state in
+        refused = state.finished || state.stopping
+        if !refused { state.rebuilds.append(Rebuild(continuation: continuation, progress: progress)) }
       }
-      if wasSleeping { wake.signal() }
+      if refused { continuation.resume(throwing: LedgerError.closed) }
     }
+  }
+
+  /// Changes the state and wakes the thread if it sleeps (it reads the state when it wakes).
+  private func changeAndWake(_ change: (inout State) -> Void) {
+    let wasSleeping = state.withLock { state in
+      change(&state)
+      defer { state.sleeping = false }
+      return state.sleeping
+    }
+    if wasSleeping { wake.signal() }
   }
 
   /// Projects every durable event, ends the thread, and closes the projections file.
@@ -123,6 +125,9 @@ final class ProjectionWriter: Sendable {
       case .project(let events):
         if project(events) {
           publish(events.last!.seq)
+        } else if state.withLock({ $0.stopping }) {
+          // Closing: the next writer projects them from the log.
+          return finish()
         } else {
           // Kept queued; a full disk or a lock held from outside may pass.
           _ = wake.wait(timeout: .now() + .milliseconds(50))
@@ -138,9 +143,19 @@ final class ProjectionWriter: Sendable {
           wake.wait()
         }
       case .stop:
-        return
+        return finish()
       }
     }
+  }
+
+  /// Ends the thread; a rebuild that slipped in as it stopped is told the ledger closed.
+  private func finish() {
+    let orphans = state.withLock { state in
+      state.finished = true
+      defer { state.rebuilds.removeAll() }
+      return state.rebuilds
+    }
+    for request in orphans { request.continuation.resume(throwing: LedgerError.closed) }
   }
 
   /// What to do next, decided under the lock.
