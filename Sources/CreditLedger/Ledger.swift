@@ -114,8 +114,11 @@ public final class Ledger: Sendable {
       var state = LedgerState()
       var last: Int64 = 0
       try db.inTransaction(.deferred) {
-        let checkpoint = try Projector.checkpoint(db)
         last = try EventLog.lastSeq(db)
+        if try ProjectionStore.madeFromAnotherLedger(db) {
+          try Schema.recreateProjections(db, withView: false)
+        }
+        let checkpoint = try Projector.checkpoint(db)
         if checkpoint > last {
           // Never from a crash with `.full` (only durable events are projected): events
           // were removed by hand. With `.normal` a power loss may cost the log its tail.
@@ -127,9 +130,13 @@ public final class Ledger: Sendable {
             )
           }
           try Schema.recreateProjections(db, withView: false)
+        } else if try !ProjectionStore.matchesLog(db) {
+          // Made from a history that differs from this log's: replay this one.
+          try Schema.recreateProjections(db, withView: false)
         }
         state = try Projector.loadState(db)
         try Projector.catchUp(&state, db)
+        try ProjectionStore.noteCheckpoint(db)
         return .commit
       }
       return (state, last)

@@ -309,4 +309,31 @@ struct ProjectionFileTests {
     await ledger.close()
     #expect(try await LedgerReader.open(path: fixture.path).verify(as: .service).ok)
   }
+
+  @Test("another ledger's projections file beside a log is not trusted: the log is replayed")
+  func foreignProjectionsFile() async throws {
+    let fixture = try Fixture()
+    var ledger = try await fixture.open()
+    let (kept, _) = try await ProjectionTests.populate(ledger)
+    await ledger.close()
+    let before = try fixture.projectionDump()
+    // Another ledger, with other balances and as many events or more.
+    let other = Fixture(existing: fixture, path: fixture.folder.appendingPathComponent("other.sqlite").path)
+    let otherLedger = try await other.open()
+    for n in 0..<20 {
+      _ = try await otherLedger.signUp(
+        email: "u\(n)@example.com", userID: Fixture.id(UInt64(500 + n)), as: .service)
+    }
+    await otherLedger.close()
+    for suffix in ["", "-wal", "-shm"] {
+      try? FileManager.default.removeItem(atPath: fixture.path + "-projections" + suffix)
+    }
+    try FileManager.default.copyItem(
+      atPath: other.path + "-projections", toPath: fixture.path + "-projections")
+    ledger = try await fixture.open()
+    #expect(try await ledger.reader.balance(userID: kept, as: .service).credits > 0)
+    await ledger.close()
+    #expect(try fixture.projectionDump() == before)
+    #expect(try await LedgerReader.open(path: fixture.path).verify(as: .service).ok)
+  }
 }

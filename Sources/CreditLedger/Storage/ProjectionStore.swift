@@ -19,6 +19,10 @@ import GRDB
 /// copy taken while open) throws it away and replays the log. Where no boot id can be read
 /// (not Linux), it is written with NORMAL instead.
 ///
+/// Each catch-up also notes the hash-chain links of the first event and of the last it
+/// projected. A writer that finds the log's links there different (another ledger's file, a
+/// history rewritten) does not trust the projections and replays the log.
+///
 /// A file that holds the projections itself (a backup, an import, a ledger written before
 /// the split) is converted when a writer opens it: its tables are copied into a new
 /// projections file, which is committed before they are dropped from the log's file.
@@ -68,8 +72,11 @@ enum ProjectionStore {
         }
         try db.execute(sql: sessionDDL)
         try db.execute(
-          sql: "INSERT OR REPLACE INTO projections_session (id, boot_id, open) VALUES (1, ?, 1)",
-          arguments: [bootID ?? ""])
+          sql: """
+            INSERT INTO projections_session (id, boot_id, open) VALUES (1, ?, 1)
+            ON CONFLICT (id) DO UPDATE SET boot_id = excluded.boot_id, open = 1
+            """, arguments: [bootID ?? ""])
+        if holds { try noteCheckpoint(db) }
         return .commit
       }
       // The note that the file is open is durable (FULL) before any write that is not.
@@ -90,9 +97,42 @@ enum ProjectionStore {
     CREATE TABLE IF NOT EXISTS projections_session (
       id INTEGER PRIMARY KEY CHECK (id = 1),
       boot_id TEXT NOT NULL,
-      open INTEGER NOT NULL
+      open INTEGER NOT NULL,
+      first_hash BLOB,
+      checkpoint_hash BLOB
     );
     """
+
+  /// Notes the log's links at its first event and at the projections' checkpoint, in the
+  /// caller's transaction.
+  static func noteCheckpoint(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        UPDATE main.projections_session SET
+          first_hash = (SELECT hash FROM log.events WHERE seq = 1),
+          checkpoint_hash =
+            (SELECT hash FROM log.events WHERE seq = (SELECT seq FROM main.projection_checkpoint))
+        """)
+  }
+
+  /// Whether the projections were made from another ledger: its first event is not theirs.
+  static func madeFromAnotherLedger(_ db: Database) throws -> Bool {
+    guard try Projector.checkpoint(db) > 0 else { return false }
+    return try link(noted: "first_hash", atSeq: 1, db) == false
+  }
+
+  /// Whether the projections were made from this history: the log's link at their checkpoint
+  /// is the one they noted (an empty checkpoint matches any log).
+  static func matchesLog(_ db: Database) throws -> Bool {
+    let checkpoint = try Projector.checkpoint(db)
+    return try checkpoint == 0 || link(noted: "checkpoint_hash", atSeq: checkpoint, db)
+  }
+
+  private static func link(noted column: String, atSeq seq: Int64, _ db: Database) throws -> Bool {
+    let noted = try Data.fetchOne(db, sql: "SELECT \(column) FROM main.projections_session")
+    let link = try Data.fetchOne(db, sql: "SELECT hash FROM log.events WHERE seq = ?", arguments: [seq])
+    return noted != nil && noted == link
+  }
 
   /// Whether the projections file can be trusted: closed cleanly, or left open in this
   /// boot (its unflushed writes are in the kernel's cache), or missing. False when it was

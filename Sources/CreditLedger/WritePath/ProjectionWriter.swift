@@ -190,6 +190,7 @@ final class ProjectionWriter: Sendable {
       try store.writeWithoutTransaction { db in
         try db.inTransaction(.deferred) {
           try Projector.apply(events, db)
+          try ProjectionStore.noteCheckpoint(db)
           return .commit
         }
       }
@@ -209,6 +210,7 @@ final class ProjectionWriter: Sendable {
             request.progress?(LedgerProgress(phase: "rebuild", done: done, total: seq))
           }
         }.events
+        try ProjectionStore.noteCheckpoint(db)
         return .commit
       }
       return count
