@@ -19,8 +19,9 @@ extension Ledger {
   /// Drops `profiles` and `user_mails` and replays the whole log into new ones, in one
   /// transaction: readers see the old tables until the new ones are complete.
   ///
-  /// It runs on the writer thread, between batches, and checks that the replayed balances
-  /// are the writer's own.
+  /// It runs on the projections' thread while the writer goes on appending, replays up to
+  /// the durable end of the log (checking every event's invariants), and the events after it
+  /// follow as usual.
   public func rebuildProjections(progress: ProgressHandler? = nil) async throws -> RebuildReport {
     let start = ContinuousClock.now
     let events = try await writer.rebuild(progress: progress)

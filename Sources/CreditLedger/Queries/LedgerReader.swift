@@ -14,8 +14,8 @@ public struct LedgerReader: Sendable {
   let limits: Limits
   /// Waits until the projections hold every write acknowledged before the query: set by a
   /// ``Ledger`` for its own reader, so a read after a write sees it. Nil for a reader of a
-  /// file another process writes, which sees the projections as they are (at most
-  /// ``Limits/projectionLagMax`` behind while that writer is busy).
+  /// file another process writes, which sees the projections as they are (tens of
+  /// milliseconds behind while that writer is busy; see ``Limits/projectionLagMax``).
   let freshness: (@Sendable () async -> Void)?
 
   /// Opens the ledger at `path` for reading only: no writer lock, no migration, no file
