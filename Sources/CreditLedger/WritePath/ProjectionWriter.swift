@@ -69,6 +69,15 @@ final class ProjectionWriter: Sendable {
   /// The last sequence number the projections file holds, committed.
   var projectedSeq: Int64 { projected.load(ordering: .acquiring) }
 
+  /// The committed events the projections file does not hold yet, oldest first: what the
+  /// writer's rules that read the file (refunds, signups with a chosen id) fold in. An event
+  /// leaves this list only after its catch-up commits, so a read of the file that starts
+  /// after taking the list misses none.
+  var unprojected: [Event] { state.withLock { $0.events } }
+
+  /// How many committed events wait for the projections.
+  var backlog: Int { state.withLock { $0.events.count } }
+
   /// Hands over a committed batch's new events, in order.
   func append(_ events: [Event]) {
     guard !events.isEmpty else { return }

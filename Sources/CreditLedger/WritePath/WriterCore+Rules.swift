@@ -14,7 +14,9 @@ extension WriterCore {
       }
       if requestedID != nil {
         // A chosen id may belong to a deleted user, whose id is never reused.
-        trimUnprojected()
+        // The events not projected yet first: any that leave that list meanwhile are in
+        // the file by the time it is read.
+        let unprojected = projections.unprojected
         let used =
           try unprojected.contains { $0.userID == userID }
           || lookups.read { db in
@@ -66,10 +68,10 @@ extension WriterCore {
   }
 
   /// A mail's owner, credits used and credits refunded: as the projections file has it,
-  /// with the events it does not have yet folded in (read after trimming, so the two overlap
-  /// rather than leave a gap).
+  /// with the events it does not have yet folded in (taken before the file is read, so the
+  /// two overlap rather than leave a gap).
   private func findMail(_ mailID: UUID) throws -> (owner: UUID, used: Int64, refunded: Int64)? {
-    trimUnprojected()
+    let unprojected = projections.unprojected
     var found = try lookups.read { db in
       try Row.fetchOne(
         db, sql: "SELECT user_id, credits_used, credits_refunded FROM mails WHERE id = ?",

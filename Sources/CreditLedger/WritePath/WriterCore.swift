@@ -20,9 +20,6 @@ final class WriterCore: @unchecked Sendable {
   private var lastRecordedAt: Int64
   /// The last committed event's link of the hash chain, which the next append extends.
   private var head: ChainHash
-  /// Committed events the projections file may not have yet, oldest first: what the rules
-  /// that read it (refunds, signups with a chosen id) add to what they find there.
-  private(set) var unprojected: [Event] = []
 
   init(
     pool: DatabasePool, configuration: LedgerConfiguration, state: LedgerState, db: Database,
@@ -69,7 +66,6 @@ final class WriterCore: @unchecked Sendable {
       let failure = LedgerError.storageFailure(String(describing: error))
       return batch.map { _ in .failure(failure) }
     }
-    unprojected.append(contentsOf: appended)
     projections.append(appended)
     if configuration.synchronous == .normal { projections.durable(through: committedSeq) }
     return results
@@ -91,20 +87,11 @@ final class WriterCore: @unchecked Sendable {
     head = undo.head
   }
 
-  /// Drops the events the projections file has committed from ``unprojected``.
-  func trimUnprojected() {
-    let projected = projections.projectedSeq
-    let count = unprojected.prefix { $0.seq <= projected }.count
-    unprojected.removeFirst(count)
-  }
-
   /// Waits while ``Limits/projectionBacklogEventsMax`` events wait for the projections.
   func awaitProjectionBacklog() {
-    trimUnprojected()
-    while unprojected.count >= configuration.limits.projectionBacklogEventsMax {
+    while projections.backlog >= configuration.limits.projectionBacklogEventsMax {
       projections.request()
       Thread.sleep(forTimeInterval: 0.002)
-      trimUnprojected()
     }
   }
 
