@@ -22,7 +22,7 @@ public final class Ledger: Sendable {
   let configuration: LedgerConfiguration
   let writer: Writer
   let pool: DatabasePool
-  private let readers: any DatabaseReader
+  private let readers: Storage.ReadConnections
   private let lock: WriterLock
   private let checkpointer: Checkpointer
 
@@ -38,14 +38,15 @@ public final class Ledger: Sendable {
     self.writer = writer
     checkpointer = Checkpointer(path: path)
     reader = LedgerReader(
-      path: path, database: storage.readers, limits: configuration.limits,
+      path: path, database: storage.readers.database, inline: storage.readers.inline,
+      limits: configuration.limits,
       freshness: { await writer.waitForProjection() })
   }
 
   /// What ``openStorage(path:configuration:)`` opened.
   private struct OpenStorage {
     var pool: DatabasePool
-    var readers: any DatabaseReader
+    var readers: Storage.ReadConnections
     var core: WriterCore
   }
 
@@ -85,7 +86,8 @@ public final class Ledger: Sendable {
     let store = try ProjectionStore.openForWriting(
       logPath: path, logPool: pool, configuration: configuration)
     let (state, projected) = try catchUp(store, configuration: configuration)
-    let readers = try Storage.openForReading(path: path)
+    let readers = try Storage.openForReading(
+      path: path, inlineCountMax: configuration.limits.inlineReadConnectionsMax)
     let core = try pool.writeWithoutTransaction { db -> WriterCore in
       // GRDB turns synchronous to NORMAL when it sets up WAL, after prepareDatabase:
       // set it here, on the writer connection, once the pool is open.
@@ -95,7 +97,7 @@ public final class Ledger: Sendable {
       return try WriterCore(
         pool: pool, configuration: configuration, state: state, db: db,
         projections: ProjectionWriter(store: store, projectedSeq: projected, limits: configuration.limits),
-        lookups: readers)
+        lookups: readers.database)
     }
     // Loading every balance read the whole `profiles` table through the page cache; the
     // writer needs those pages rarely after that. Give them back, so that the writer's
@@ -148,7 +150,8 @@ public final class Ledger: Sendable {
   public func close() async {
     await writer.close()
     checkpointer.stop()
-    try? readers.close()
+    readers.inline?.close()
+    try? readers.database.close()
     // Everything into the file, synced (FULL), and the WAL emptied: the file alone is the
     // ledger until the next writer opens it.
     try? await pool.writeWithoutTransaction {

@@ -28,6 +28,9 @@ public struct Limits: Sendable, Hashable {
   /// Most committed events that may wait for the projections: the writer stops appending
   /// until they catch up (a full disk under the projections file, a host that starves them).
   public var projectionBacklogEventsMax = 65_536
+  /// Most read connections of a reader that run short queries (a balance, a profile, a
+  /// history page) on the caller's thread; further concurrent reads go through the pool.
+  public var inlineReadConnectionsMax = 4
   /// Most rows one history page returns.
   public var historyLimitMax = 1000
   /// Most events one audit feed page returns.

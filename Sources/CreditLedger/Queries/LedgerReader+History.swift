@@ -51,7 +51,8 @@ extension LedgerReader {
       throw Rejection.invalidField(field: "offset", reason: "cannot be combined with a cursor")
     }
     let after = try query.cursor.map(HistoryCursor.init(text:))
-    _ = try await balance(userID: userID, as: principal)
+    guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
+    await freshness?()
     var sql = "SELECT \(Self.mailColumns) FROM user_mails WHERE user_id = ?"
     var arguments: StatementArguments = [userID]
     if let mailType = query.mailType {
@@ -69,9 +70,13 @@ extension LedgerReader {
     // One more row than asked tells whether another page follows.
     sql += " ORDER BY sent_at DESC, seq DESC LIMIT ? OFFSET ?"
     _ = arguments.append(contentsOf: [query.limit + 1, query.offset ?? 0])
-    let rows = try await database.read { [sql, arguments] db in
-      try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.mail(from:))
+    // The profile and the page from one snapshot: a user deleted meanwhile is not found.
+    let rows = try await readShort { [sql, arguments] db -> [Mail]? in
+      guard try Self.profileExists(userID, db) else { return nil }
+      return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(
+        Self.mail(from:))
     }
+    guard let rows else { throw Rejection.userNotFound(userID) }
     let items = Array(rows.prefix(query.limit))
     let next = rows.count > query.limit ? items.last.map { HistoryCursor(mail: $0).text } : nil
     return HistoryPage(items: items, nextCursor: next)

@@ -11,6 +11,8 @@ public struct LedgerReader: Sendable {
   /// The log file: the ledger's path (a live ledger's readers open its projections file).
   let path: String
   let database: any DatabaseReader
+  /// Connections for short reads on the caller's thread; nil for a file without a WAL.
+  let inline: InlineReaders?
   let limits: Limits
   /// Waits until the projections hold every write acknowledged before the query: set by a
   /// ``Ledger`` for its own reader, so a read after a write sees it. Nil for a reader of a
@@ -21,17 +23,29 @@ public struct LedgerReader: Sendable {
   /// Opens the ledger at `path` for reading only: no writer lock, no migration, no file
   /// created. Throws ``LedgerError/ledgerNotFound(path:)`` when there is none.
   public static func open(path: String, limits: Limits = .init()) throws -> LedgerReader {
-    LedgerReader(
-      path: path, database: try Storage.openForReading(path: path), limits: limits, freshness: nil)
+    let connections = try Storage.openForReading(
+      path: path, inlineCountMax: limits.inlineReadConnectionsMax)
+    return LedgerReader(
+      path: path, database: connections.database, inline: connections.inline, limits: limits,
+      freshness: nil)
+  }
+
+  /// Runs a short read in place on an idle inline connection, or through the pool when none
+  /// is idle. Only for reads that take microseconds to a few milliseconds: a long one (an
+  /// export, a verify) would hold the caller's thread.
+  func readShort<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    if let inline, let result = try inline.read(body) { return result }
+    return try await database.read(body)
   }
 
   /// The user's profile.
   public func profile(userID: UUID, as principal: Principal) async throws -> Profile {
     guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
     await freshness?()
-    let profile = try await database.read { db in
+    let profile = try await readShort { db in
       try Row.fetchOne(
-        db, sql: "SELECT id, email, credits, created_at, updated_at FROM profiles WHERE id = ?",
+        db.cachedStatement(
+          sql: "SELECT id, email, credits, created_at, updated_at FROM profiles WHERE id = ?"),
         arguments: [userID]
       ).map { row in
         Profile(
@@ -48,8 +62,9 @@ public struct LedgerReader: Sendable {
   public func balance(userID: UUID, as principal: Principal) async throws -> Balance {
     guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
     await freshness?()
-    let credits = try await database.read { db in
-      try Int64.fetchOne(db, sql: "SELECT credits FROM profiles WHERE id = ?", arguments: [userID])
+    let credits = try await readShort { db in
+      try Int64.fetchOne(
+        db.cachedStatement(sql: "SELECT credits FROM profiles WHERE id = ?"), arguments: [userID])
     }
     guard let credits else { throw Rejection.userNotFound(userID) }
     return Balance(userID: userID, credits: credits)
@@ -58,9 +73,10 @@ public struct LedgerReader: Sendable {
   /// One mail by id.
   public func mail(id: UUID, as principal: Principal) async throws -> Mail {
     await freshness?()
-    let mail = try await database.read { db in
+    let mail = try await readShort { db in
       try Row.fetchOne(
-        db, sql: "SELECT \(Self.mailColumns) FROM user_mails WHERE id = ?", arguments: [id]
+        db.cachedStatement(sql: "SELECT \(Self.mailColumns) FROM user_mails WHERE id = ?"),
+        arguments: [id]
       ).map(Self.mail(from:))
     }
     guard let mail, principal.canAccess(mail.userID) else { throw Rejection.mailNotFound(id) }
@@ -74,6 +90,7 @@ public struct LedgerReader: Sendable {
   {
     _ = try await balance(userID: userID, as: principal)
     let sinceMilliseconds = since?.millisecondsSince1970 ?? .min
+    // Through the pool: an aggregate over all of a user's mails is not a short read.
     return try await database.read { db in
       try Row.fetchAll(
         db,
@@ -85,6 +102,12 @@ public struct LedgerReader: Sendable {
         MailTypeStats(mailType: row[0], count: row[1], totalCredits: row[2])
       }
     }
+  }
+
+  static func profileExists(_ userID: UUID, _ db: Database) throws -> Bool {
+    try Bool.fetchOne(
+      db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM profiles WHERE id = ?)"),
+      arguments: [userID]) ?? false
   }
 
   static let mailColumns = """

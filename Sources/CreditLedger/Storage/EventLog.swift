@@ -110,9 +110,7 @@ enum EventLog {
     userID: UUID, through throughSeq: Int64, _ db: Database, _ body: (Event) throws -> Void
   ) throws {
     let projected = try Projector.checkpoint(db)
-    let live =
-      try Bool.fetchOne(
-        db, sql: "SELECT EXISTS (SELECT 1 FROM profiles WHERE id = ?)", arguments: [userID]) ?? false
+    let live = try LedgerReader.profileExists(userID, db)
     let sql =
       live
       ? """

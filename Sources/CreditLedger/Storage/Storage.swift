@@ -14,14 +14,15 @@ enum Storage {
   }
 
   /// Opens an existing ledger for reading only: never creates, migrates or changes a file. A
-  /// WAL file (a live ledger) gets a pool of readers; a rollback-journal file (a backup) a
-  /// single read-only connection, which works on read-only media too.
+  /// WAL file (a live ledger) gets a pool of readers and up to `inlineCountMax` connections
+  /// for short reads in place (``InlineReaders``); a rollback-journal file (a backup) a single
+  /// read-only connection, which works on read-only media too.
   ///
   /// A live ledger's projections have a file of their own (``ProjectionStore``): readers
   /// open that file and attach the log as `log`, so a query that reads both takes its
   /// snapshot of the projections first. Those only ever hold events already in the log,
   /// so the log's snapshot, taken after, has every event the projections name.
-  static func openForReading(path: String) throws -> any DatabaseReader {
+  static func openForReading(path: String, inlineCountMax: Int) throws -> ReadConnections {
     guard FileManager.default.fileExists(atPath: path) else {
       throw LedgerError.ledgerNotFound(path: path)
     }
@@ -45,9 +46,15 @@ enum Storage {
         reason: "an older version wrote it: open it once with a writer (any write command) to upgrade")
     }
     if holdsProjections {
-      return try isWAL(path)
-        ? DatabasePool(path: path, configuration: configuration)
-        : DatabaseQueue(path: path, configuration: configuration)
+      guard try isWAL(path) else {
+        return ReadConnections(
+          database: try DatabaseQueue(path: path, configuration: configuration), inline: nil)
+      }
+      return ReadConnections(
+        database: try DatabasePool(path: path, configuration: configuration),
+        inline: InlineReaders(countMax: inlineCountMax) { [configuration] in
+          try DatabaseQueue(path: path, configuration: configuration)
+        })
     }
     let projections = ProjectionStore.path(forLog: path)
     guard FileManager.default.fileExists(atPath: projections) else {
@@ -59,7 +66,18 @@ enum Storage {
       try db.execute(sql: "ATTACH DATABASE ? AS log", arguments: [path])
       try db.execute(sql: Schema.userMailsTempViewDDL)
     }
-    return try DatabasePool(path: projections, configuration: configuration)
+    return ReadConnections(
+      database: try DatabasePool(path: projections, configuration: configuration),
+      inline: InlineReaders(countMax: inlineCountMax) { [configuration] in
+        try DatabaseQueue(path: projections, configuration: configuration)
+      })
+  }
+
+  /// What ``openForReading(path:inlineCountMax:)`` opened: a pool for long reads, and
+  /// connections for short ones on the caller's thread (none for a file without a WAL).
+  struct ReadConnections: Sendable {
+    var database: any DatabaseReader
+    var inline: InlineReaders?
   }
 
   /// Whether the file's header says WAL (bytes 18 and 19 are 2).
