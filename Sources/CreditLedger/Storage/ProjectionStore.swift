@@ -136,7 +136,7 @@ enum ProjectionStore {
 
   /// Whether the projections file can be trusted: closed cleanly, or left open in this
   /// boot (its unflushed writes are in the kernel's cache), or missing. False when it was
-  /// left open in another boot or does not open at all.
+  /// left open in another boot, is of another format, or does not open at all.
   private static func closedCleanly(
     logPath: String, configuration: GRDB.Configuration, bootID: String
   ) throws -> Bool {
@@ -147,7 +147,9 @@ enum ProjectionStore {
       defer { try? queue.close() }
       return try queue.read { db in
         guard try db.tableExists("projections_session", in: "main") else { return true }
-        let row = try Row.fetchOne(db, sql: "SELECT boot_id, open FROM main.projections_session")
+        // Naming every column refuses (throws) a file of another format: replayed, too.
+        let row = try Row.fetchOne(
+          db, sql: "SELECT boot_id, open, first_hash, checkpoint_hash FROM main.projections_session")
         guard let row else { return true }
         return (row[1] as Int64) == 0 || (row[0] as String) == bootID
       }
