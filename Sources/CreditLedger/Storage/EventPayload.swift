@@ -102,9 +102,18 @@ struct EventPayload: Codable {
   }
 
   static func decode(_ text: String, kind: Event.Kind, withContent: Bool = true) -> Event.Body? {
+    var text = text
+    return text.withUTF8 { decode(bytes: $0, kind: kind, withContent: withContent) }
+  }
+
+  /// The same from the payload's UTF-8 bytes, where SQLite holds them.
+  static func decode(bytes: UnsafeBufferPointer<UInt8>, kind: Event.Kind, withContent: Bool = true)
+    -> Event.Body?
+  {
     var payload = EventPayload(.userDeleted)
     var wellFormed = true
-    let flat = FlatJSON.forEachField(text, skipping: withContent ? nil : "content") { key, value in
+    let flat = FlatJSON.forEachField(bytes: bytes, skipping: withContent ? nil : "content") {
+      key, value in
       switch (key, value) {
       case ("email", .string(let text)): payload.email = text
       case ("reason", .string(let text)): payload.reason = text
@@ -120,7 +129,7 @@ struct EventPayload: Codable {
       }
     }
     if flat { return wellFormed ? payload.body(kind: kind) : nil }
-    guard let decoded = try? JSONDecoder().decode(EventPayload.self, from: Data(text.utf8))
+    guard let decoded = try? JSONDecoder().decode(EventPayload.self, from: Data(buffer: bytes))
     else { return nil }
     return decoded.body(kind: kind)
   }

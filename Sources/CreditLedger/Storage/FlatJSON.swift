@@ -22,23 +22,28 @@ enum FlatJSON {
     _ text: String, skipping: String? = nil, _ field: (String, Value) -> Void
   ) -> Bool {
     var text = text
-    return text.withUTF8 { bytes in
-      var reader = Reader(bytes: bytes)
-      guard reader.consume(UInt8(ascii: "{")) else { return false }
-      if reader.consume(UInt8(ascii: "}")) { return reader.atEnd }
-      repeat {
-        guard let key = reader.string(), reader.consume(UInt8(ascii: ":")) else { return false }
-        if reader.peek == UInt8(ascii: "\"") {
-          let skip = key == skipping
-          guard let value = reader.string(building: !skip) else { return false }
-          field(key, .string(value))
-        } else {
-          guard let value = reader.integer() else { return false }
-          field(key, .integer(value))
-        }
-      } while reader.consume(UInt8(ascii: ","))
-      return reader.consume(UInt8(ascii: "}")) && reader.atEnd
-    }
+    return text.withUTF8 { forEachField(bytes: $0, skipping: skipping, field) }
+  }
+
+  /// The same over UTF-8 bytes in place: a replay reads them straight from SQLite's row.
+  static func forEachField(
+    bytes: UnsafeBufferPointer<UInt8>, skipping: String? = nil, _ field: (String, Value) -> Void
+  ) -> Bool {
+    var reader = Reader(bytes: bytes)
+    guard reader.consume(UInt8(ascii: "{")) else { return false }
+    if reader.consume(UInt8(ascii: "}")) { return reader.atEnd }
+    repeat {
+      guard let key = reader.string(), reader.consume(UInt8(ascii: ":")) else { return false }
+      if reader.peek == UInt8(ascii: "\"") {
+        let skip = key == skipping
+        guard let value = reader.string(building: !skip) else { return false }
+        field(key, .string(value))
+      } else {
+        guard let value = reader.integer() else { return false }
+        field(key, .integer(value))
+      }
+    } while reader.consume(UInt8(ascii: ","))
+    return reader.consume(UInt8(ascii: "}")) && reader.atEnd
   }
 
   private struct Reader {

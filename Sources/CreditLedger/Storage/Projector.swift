@@ -11,14 +11,23 @@ enum Projector {
   ///
   /// A profile's credits and `updated_at` are written once per catch-up, with their final
   /// values: a user with a hundred sends in one catch-up costs one row update, not a hundred.
+  static func apply(_ events: [Event], _ db: Database) throws {
+    guard let last = events.last else { return }
+    var updates = ProfileUpdates()
+    try apply(events, db, updates: &updates, deferringMailDeletes: false)
+    try updates.write(db)
+    try setCheckpoint(last.seq, db)
+  }
+
+  /// Writes what `events` mean to the tables, but notes the profiles' credits and
+  /// `updated_at` in `updates` for the caller to write once.
   ///
   /// With `deferringMailDeletes` (a replay into tables without the history index), a deleted
   /// user's mails are noted in `temp.deleted_users` and removed by ``deleteNotedMails(_:)``:
   /// without the index each removal would scan every mail.
-  static func apply(_ events: [Event], _ db: Database, deferringMailDeletes: Bool = false) throws {
-    guard let last = events.last else { return }
-    var credits: [UUID: Int64] = [:]
-    var touched: [UUID: Int64] = [:]
+  private static func apply(
+    _ events: [Event], _ db: Database, updates: inout ProfileUpdates, deferringMailDeletes: Bool
+  ) throws {
     for event in events {
       let at = event.recordedAt.millisecondsSince1970
       if event.kind != .mailSent {
@@ -33,56 +42,80 @@ enum Projector {
           sql: "INSERT INTO profiles (id, email, credits, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
         ).execute(arguments: [event.userID, email, start, at, at])
       case .creditsGranted(_, _, let after):
-        credits[event.userID] = after
+        updates.note(event.userID, credits: after, at: at)
       case .mailSent(let mail, let after):
-        credits[event.userID] = after
-        let insert = try RawStatement(
-          """
-          INSERT INTO mails (seq, id, user_id, recipient_email, subject, mail_type, credits_used,
-            sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-          """, db)
-        insert.bind(1, event.seq)
-        insert.bind(2, mail.id)
-        insert.bind(3, event.userID)
-        insert.bind(4, mail.recipientEmail)
-        insert.bind(5, mail.subject)
-        insert.bind(6, mail.mailType.rawValue)
-        insert.bind(7, mail.creditsUsed)
-        insert.bind(8, at)
-        try insert.run()
+        updates.note(event.userID, credits: after, at: at)
+        try insertMail(mail, of: event, db)
       case .creditsRefunded(let mailID, let refunded, let after):
-        credits[event.userID] = after
+        updates.note(event.userID, credits: after, at: at)
         try db.cachedStatement(sql: "UPDATE mails SET credits_refunded = ? WHERE id = ?")
           .execute(arguments: [refunded, mailID])
       case .emailChanged(let email):
+        updates.note(event.userID, credits: nil, at: at)
         try db.cachedStatement(sql: "UPDATE profiles SET email = ? WHERE id = ?")
           .execute(arguments: [email, event.userID])
       case .userDeleted:
         // The seed's ON DELETE CASCADE: the profile and every mail of the user go.
-        credits[event.userID] = nil
-        touched[event.userID] = nil
+        updates.changes[event.userID] = nil
         try db.cachedStatement(
           sql: deferringMailDeletes
             ? "INSERT INTO temp.deleted_users (user_id) VALUES (?)" : "DELETE FROM mails WHERE user_id = ?"
         ).execute(arguments: [event.userID])
         try db.cachedStatement(sql: "DELETE FROM profiles WHERE id = ?").execute(arguments: [event.userID])
-        continue
-      }
-      touched[event.userID] = at
-    }
-    for (user, at) in touched {
-      if let balance = credits[user] {
-        let update = try RawStatement("UPDATE profiles SET credits = ?, updated_at = ? WHERE id = ?", db)
-        update.bind(1, balance)
-        update.bind(2, at)
-        update.bind(3, user)
-        try update.run()
-      } else {
-        try db.cachedStatement(sql: "UPDATE profiles SET updated_at = ? WHERE id = ?")
-          .execute(arguments: [at, user])
       }
     }
-    try setCheckpoint(last.seq, db)
+  }
+
+  private static func insertMail(_ mail: Event.Mail, of event: Event, _ db: Database) throws {
+    let insert = try RawStatement(
+      """
+      INSERT INTO mails (seq, id, user_id, recipient_email, subject, mail_type, credits_used,
+        sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      """, db)
+    insert.bind(1, event.seq)
+    insert.bind(2, mail.id)
+    insert.bind(3, event.userID)
+    insert.bind(4, mail.recipientEmail)
+    insert.bind(5, mail.subject)
+    insert.bind(6, mail.mailType.rawValue)
+    insert.bind(7, mail.creditsUsed)
+    insert.bind(8, event.recordedAt.millisecondsSince1970)
+    try insert.run()
+  }
+
+  /// The profile columns a run of events changed, each user's last values: written once per
+  /// user, at the end of a catch-up or of a whole replay.
+  struct ProfileUpdates {
+    /// Each user's credits after their last change (nil: unchanged) and last event's time.
+    var changes: [UUID: (credits: Int64?, at: Int64)] = [:]
+
+    /// Notes an event of `user` at `at`, and the credits it left, if it moved them: one
+    /// dictionary lookup per event.
+    mutating func note(_ user: UUID, credits: Int64?, at: Int64) {
+      func update(_ change: inout (credits: Int64?, at: Int64)) {
+        change.at = at
+        if let credits { change.credits = credits }
+      }
+      update(&changes[user, default: (credits, at)])
+    }
+
+    /// Writes them and forgets them.
+    mutating func write(_ db: Database) throws {
+      for (user, change) in changes {
+        let at = change.at
+        if let balance = change.credits {
+          let update = try RawStatement("UPDATE profiles SET credits = ?, updated_at = ? WHERE id = ?", db)
+          update.bind(1, balance)
+          update.bind(2, at)
+          update.bind(3, user)
+          try update.run()
+        } else {
+          try db.cachedStatement(sql: "UPDATE profiles SET updated_at = ? WHERE id = ?")
+            .execute(arguments: [at, user])
+        }
+      }
+      changes.removeAll()
+    }
   }
 
   static func checkpoint(_ db: Database) throws -> Int64 {
@@ -133,24 +166,30 @@ enum Projector {
     var chunk: [Event] = []
     chunk.reserveCapacity(chunkEventsMax)
     var count: Int64 = 0
+    // Each profile's credits and updated_at are written once, at the end: a replay of a
+    // busy log touched most profiles again in every chunk.
+    var updates = ProfileUpdates()
+    var lastSeq = from
+    func applyChunk() throws {
+      try apply(chunk, db, updates: &updates, deferringMailDeletes: deferringMailDeletes)
+      count += Int64(chunk.count)
+      chunk.removeAll(keepingCapacity: true)
+      progress?(count)
+    }
     // The projections never hold a mail's body (`user_mails` reads it from the log).
     try EventLog.forEach(after: from, through: throughSeq, withContent: false, db) { event in
       try state.apply(event)
       chunk.append(event)
-      if chunk.count == chunkEventsMax {
-        try apply(chunk, db, deferringMailDeletes: deferringMailDeletes)
-        count += Int64(chunk.count)
-        chunk.removeAll(keepingCapacity: true)
-        progress?(count)
-      }
+      lastSeq = event.seq
+      if chunk.count == chunkEventsMax { try applyChunk() }
     }
-    try apply(chunk, db, deferringMailDeletes: deferringMailDeletes)
-    count += Int64(chunk.count)
-    progress?(count)
+    try applyChunk()
+    try updates.write(db)
+    if count > 0 { try setCheckpoint(lastSeq, db) }
     return count
   }
 
-  /// Makes the table ``apply(_:_:deferringMailDeletes:)`` notes deleted users in.
+  /// Makes the table a replay that defers mail deletes notes deleted users in.
   static func startDeferringMailDeletes(_ db: Database) throws {
     try db.execute(
       sql:
