@@ -36,7 +36,7 @@ public final class Ledger: Sendable {
     readers = storage.readers
     self.lock = lock
     self.writer = writer
-    checkpointer = Checkpointer(path: path)
+    checkpointer = Checkpointer(path: path, walBytesMax: configuration.limits.walBytesMax)
     reader = LedgerReader(
       path: path, database: storage.readers.database, inline: storage.readers.inline,
       limits: configuration.limits,

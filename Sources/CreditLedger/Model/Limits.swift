@@ -28,6 +28,10 @@ public struct Limits: Sendable, Hashable {
   /// Most committed events that may wait for the projections: the writer stops appending
   /// until they catch up (a full disk under the projections file, a host that starves them).
   public var projectionBacklogEventsMax = 65_536
+  /// Length of the log's WAL at which the checkpointer makes the next commit start it over
+  /// (a RESTART checkpoint). Under steady load it would otherwise grow without end; past
+  /// this it is reused, and writes over existing blocks sync faster than appends.
+  public var walBytesMax: Int64 = 16 << 20
   /// Most read connections of a reader that run short queries (a balance, a profile, a
   /// history page) on the caller's thread; further concurrent reads go through the pool.
   public var inlineReadConnectionsMax = 4

@@ -32,6 +32,8 @@ final class Syncer: Sendable {
     var batches: [Batch] = []
     var sleeping = false
     var stopping = false
+    /// A sync is running (on this thread or inline): one at a time, answers in commit order.
+    var syncing = false
     var failure: LedgerError?
   }
 
@@ -39,6 +41,8 @@ final class Syncer: Sendable {
   private let wake = DispatchSemaphore(value: 0)
   private let stopped = DispatchSemaphore(value: 0)
   private let walPath: String
+  /// The WAL's descriptor, opened by the first sync; only the one running sync touches it.
+  private let descriptor = Atomic<Int32>(-1)
   private let syncs = Atomic<Int>(0)
   private let durableSeq: Atomic<Int64>
   /// Hears each new durable sequence number: the projections may take the events up to it.
@@ -70,6 +74,21 @@ final class Syncer: Sendable {
     if wasSleeping { wake.signal() }
   }
 
+  /// Makes `batch` durable on the calling thread, if no batch waits here and no sync runs:
+  /// one caller at a time then waits for its `fdatasync` without a hop to this thread and
+  /// back. False, with nothing done, when busy: hand the batch to ``acknowledge(_:)``.
+  func syncInline(_ batch: Batch) -> Bool {
+    let free = state.withLock { state in
+      guard state.batches.isEmpty, !state.syncing, !state.stopping else { return false }
+      state.syncing = true
+      return true
+    }
+    guard free else { return false }
+    finish([batch])
+    state.withLock { $0.syncing = false }
+    return true
+  }
+
   /// Answers what is left and ends the thread.
   func stop() {
     state.withLock { $0.stopping = true }
@@ -78,14 +97,20 @@ final class Syncer: Sendable {
   }
 
   private func run() {
-    var descriptor: Int32 = -1
     defer {
+      let descriptor = descriptor.load(ordering: .relaxed)
       if descriptor >= 0 { close(descriptor) }
       stopped.signal()
     }
     while true {
       let (batches, stopping) = state.withLock { state -> ([Batch], Bool) in
-        if state.batches.isEmpty { state.sleeping = true }
+        // An inline sync runs: its batch was committed before any waiting here. Wait for it
+        // (the writer signals after it), so that answers keep commit order.
+        if state.batches.isEmpty || state.syncing {
+          state.sleeping = true
+          return ([], state.stopping && !state.syncing)
+        }
+        state.syncing = true
         defer { state.batches.removeAll(keepingCapacity: true) }
         return (state.batches, state.stopping)
       }
@@ -94,27 +119,35 @@ final class Syncer: Sendable {
         wake.wait()
         continue
       }
-      // Batches that appended nothing past what is durable (all refused, or idempotent
-      // replays) were decided on durable state: they need no fdatasync of their own.
-      let last = batches.last?.lastSeq ?? 0
-      let failure = last > durable ? sync(&descriptor) : self.failure
-      if failure == nil {
-        durableSeq.store(max(last, durable), ordering: .releasing)
-        onDurable(durable)
-      }
-      for batch in batches {
-        for answer in batch.answers {
-          answer.continuation.resume(with: failure.map { .failure($0) } ?? answer.result)
-        }
+      finish(batches)
+      state.withLock { $0.syncing = false }
+    }
+  }
+
+  /// Syncs, then answers the callers of `batches`, in order. Batches that appended nothing
+  /// past what is durable (all refused, or idempotent replays) were decided on durable state:
+  /// they need no fdatasync of their own.
+  private func finish(_ batches: [Batch]) {
+    let last = batches.last?.lastSeq ?? 0
+    let failure = last > durable ? sync() : self.failure
+    if failure == nil {
+      durableSeq.store(max(last, durable), ordering: .releasing)
+      onDurable(durable)
+    }
+    for batch in batches {
+      for answer in batch.answers {
+        answer.continuation.resume(with: failure.map { .failure($0) } ?? answer.result)
       }
     }
   }
 
   /// One `fdatasync` of the WAL, opening it (and syncing its directory entry) the first time.
-  private func sync(_ descriptor: inout Int32) -> LedgerError? {
+  private func sync() -> LedgerError? {
     if let failure = state.withLock({ $0.failure }) { return failure }
+    var descriptor = self.descriptor.load(ordering: .relaxed)
     if descriptor < 0 {
       descriptor = open(walPath, O_RDONLY | O_CLOEXEC)
+      self.descriptor.store(descriptor, ordering: .relaxed)
       if descriptor >= 0 {
         let directory = (walPath as NSString).deletingLastPathComponent
         let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
