@@ -28,7 +28,7 @@ public final class Ledger: Sendable {
 
   private init(
     path: String, configuration: LedgerConfiguration, storage: OpenStorage, lock: WriterLock,
-    writer: Writer
+    writer: Writer, gate: CheckpointGate
   ) {
     self.path = path
     self.configuration = configuration
@@ -36,7 +36,8 @@ public final class Ledger: Sendable {
     readers = storage.readers
     self.lock = lock
     self.writer = writer
-    checkpointer = Checkpointer(path: path, walBytesMax: configuration.limits.walBytesMax)
+    checkpointer = Checkpointer(
+      path: path, walBytesMax: configuration.limits.walBytesMax, gate: gate)
     reader = LedgerReader(
       path: path, database: storage.readers.database, inline: storage.readers.inline,
       limits: configuration.limits,
@@ -59,12 +60,14 @@ public final class Ledger: Sendable {
     let lock = try await WriterLock.acquire(databasePath: path, timeout: configuration.lockTimeout)
     do {
       let storage = try openStorage(path: path, configuration: configuration)
+      let gate = CheckpointGate()
       let writer = Writer(
         core: storage.core, databasePath: path,
-        batchCommandsMax: configuration.limits.batchCommandsMax,
+        batchCommandsMax: configuration.limits.batchCommandsMax, gate: gate,
         onBatchCommitted: configuration.onBatchCommitted)
       return Ledger(
-        path: path, configuration: configuration, storage: storage, lock: lock, writer: writer)
+        path: path, configuration: configuration, storage: storage, lock: lock, writer: writer,
+        gate: gate)
     } catch {
       lock.release()
       throw error

@@ -60,6 +60,33 @@ struct PayloadTests {
   }
 }
 
+@Suite("Scanning for bytes JSON must escape, eight at a time")
+struct EscapeScanTests {
+  @Test(
+    "each byte value, at every offset of a 23-byte text (whole words and the tail), is found exactly when JSON escapes it"
+  )
+  func everyByteEveryOffset() {
+    for value in UInt8(0)...UInt8(0x7F) {
+      for offset in 0..<23 {
+        var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 23)
+        bytes[offset] = value
+        let text = String(decoding: bytes, as: UTF8.self)
+        let expected = value < 0x20 || value == 0x22 || value == 0x5C
+        #expect(text.needsJSONEscaping == expected, "byte \(value) at \(offset)")
+      }
+    }
+  }
+
+  @Test("multi-byte characters beside a special byte do not hide it or fake one")
+  func multiByte() {
+    #expect(!"é€😀 plain text é€😀 €€€€€€€€".needsJSONEscaping)
+    #expect("é€😀 text with a \" quote".needsJSONEscaping)
+    #expect("€€€€€€€€€€€€\\".needsJSONEscaping)
+    #expect("😀😀😀😀😀😀\n".needsJSONEscaping)
+    #expect(!"".needsJSONEscaping)
+  }
+}
+
 @Suite("UUID parsing")
 struct UUIDParsingTests {
   @Test("the fast parser agrees with Foundation's", arguments: (0..<50).map { _ in UUID() })

@@ -17,8 +17,8 @@ import Synchronization
 /// WAL grew without end (82 MB in 8 s at one caller), and every `fdatasync` of a growing file
 /// also flushed its new size, doubling its cost. So once the WAL is
 /// ``Limits/walBytesMax`` long, a RESTART checkpoint follows the PASSIVE one: it holds the
-/// writer back for the few frames left to copy and a sync, and the next commit writes from
-/// the WAL's start again, over blocks the file already has.
+/// writer back (``CheckpointGate``) for the few frames left to copy and a sync, and the next
+/// commit writes from the WAL's start again, over blocks the file already has.
 final class Checkpointer: Sendable {
   private struct State: ~Copyable {
     var stopping = false
@@ -32,10 +32,12 @@ final class Checkpointer: Sendable {
   private let path: String
   private let interval: TimeInterval
   private let walBytesMax: Int64
+  private let gate: CheckpointGate
 
-  init(path: String, walBytesMax: Int64, interval: TimeInterval = 1.0) {
+  init(path: String, walBytesMax: Int64, gate: CheckpointGate, interval: TimeInterval = 1.0) {
     self.path = path
     self.walBytesMax = walBytesMax
+    self.gate = gate
     self.interval = interval
     let thread = Thread { [self] in run() }
     thread.name = "ledger-checkpointer"
@@ -66,9 +68,12 @@ final class Checkpointer: Sendable {
       // A PASSIVE checkpoint with no pages to copy only reads the WAL index: cheap to poll.
       sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
       if LedgerReader.fileSize(path + "-wal") >= walBytesMax {
-        // Waits at most this long for the writer's lock and the readers; busy: next time.
+        // The writer waits before its next batch; the readers get at most this long to
+        // finish with the WAL (busy: next time).
         sqlite3_busy_timeout(connection, 50)
+        gate.close()
         sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_RESTART, nil, nil)
+        gate.open()
         sqlite3_busy_timeout(connection, 1000)
       }
     }

@@ -87,7 +87,8 @@ struct EventPayload: Codable {
   /// was 12% of a send's CPU in the profile.
   static func encode(_ body: Event.Body) -> String {
     let payload = EventPayload(body)
-    var json = JSONText()
+    // Room for the body and the other fields, so the text is never copied to grow.
+    var json = JSONText(capacity: (payload.content?.utf8.count ?? 0) + 384)
     json.field("content", payload.content)
     json.field("credits", payload.credits)
     json.field("credits_after", payload.creditsAfter)
@@ -135,9 +136,15 @@ struct EventPayload: Codable {
   }
 }
 
-/// A minimal writer of one flat JSON object of strings and integers.
+/// A minimal writer of one flat JSON object of strings and integers, built as a `String`
+/// with room reserved: bytes copied once, no UTF-8 validation of the result at the end.
 struct JSONText {
-  private var bytes: [UInt8] = [UInt8(ascii: "{")]
+  private var text: String
+
+  init(capacity: Int = 256) {
+    text = "{"
+    text.reserveCapacity(capacity)
+  }
 
   mutating func field(_ key: String, _ value: String?) {
     guard let value else { return }
@@ -148,30 +155,32 @@ struct JSONText {
   mutating func field(_ key: String, _ value: Int64?) {
     guard let value else { return }
     self.key(key)
-    bytes.append(contentsOf: String(value).utf8)
+    text.append(String(value))
   }
 
   mutating func finish() -> String {
-    bytes.append(UInt8(ascii: "}"))
-    return String(decoding: bytes, as: UTF8.self)
+    text.append("}")
+    return text
   }
 
   private mutating func key(_ key: String) {
-    if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+    if text.utf8.count > 1 { text.append(",") }
     string(key)
-    bytes.append(UInt8(ascii: ":"))
+    text.append(":")
   }
 
   /// RFC 8259 escaping: quote, backslash and controls; every other byte goes through as is.
-  private mutating func string(_ text: String) {
-    bytes.append(UInt8(ascii: "\""))
-    defer { bytes.append(UInt8(ascii: "\"")) }
+  private mutating func string(_ value: String) {
+    text.append("\"")
+    defer { text.append("\"") }
     // Most text needs no escaping: copy it whole.
-    if !text.utf8Contains({ $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-      bytes.append(contentsOf: text.utf8)
+    guard value.needsJSONEscaping else {
+      text.append(value)
       return
     }
-    for byte in text.utf8 {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(value.utf8.count + 16)
+    for byte in value.utf8 {
       switch byte {
       case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
       case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
@@ -186,5 +195,6 @@ struct JSONText {
       default: bytes.append(byte)
       }
     }
+    text.append(String(decoding: bytes, as: UTF8.self))
   }
 }

@@ -40,15 +40,18 @@ final class Writer: Sendable {
   private let commandsCommitted = Atomic<Int>(0)
 
   private let onBatchCommitted: (@Sendable (Int, Duration) -> Void)?
+  /// Closed by the checkpointer while it starts the WAL over: the writer waits before a batch.
+  private let gate: CheckpointGate
   /// Makes batches durable and answers their callers; nil with `synchronous=normal`, where
   /// the writer answers right after the commit.
   private let syncer: Syncer?
 
   init(
-    core: WriterCore, databasePath: String, batchCommandsMax: Int,
+    core: WriterCore, databasePath: String, batchCommandsMax: Int, gate: CheckpointGate,
     onBatchCommitted: (@Sendable (Int, Duration) -> Void)?
   ) {
     self.core = core
+    self.gate = gate
     self.batchCommandsMax = batchCommandsMax
     self.onBatchCommitted = onBatchCommitted
     let projections = core.projections
@@ -169,6 +172,7 @@ final class Writer: Sendable {
       results = batch.map { _ in .failure(failure) }
     } else {
       core.awaitProjectionBacklog()
+      gate.pass()
       results = core.commit(batch)
     }
     onBatchCommitted?(batch.count, started.duration(to: .now))
