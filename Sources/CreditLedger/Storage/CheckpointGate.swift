@@ -16,10 +16,20 @@ final class CheckpointGate: Sendable {
 
   private let state = Mutex(State())
   private let opened = DispatchSemaphore(value: 0)
+  private let parked = DispatchSemaphore(value: 0)
 
   /// Called by the checkpointer: the writer stops before its next batch until ``open()``.
-  func close() {
+  /// Returns once the writer waits at the gate, so the write lock is free without SQLite's
+  /// busy handler polling for it (its first retry sleeps a millisecond, its next ones more),
+  /// or after `timeout` (an idle writer never comes: its lock is free anyway).
+  func close(timeout: Duration) {
+    // A signal left by a writer that parked after an earlier close timed out.
+    while parked.wait(timeout: .now()) == .success {}
     state.withLock { $0.closed = true }
+    let nanoseconds =
+      Int(timeout.components.seconds) * 1_000_000_000
+      + Int(timeout.components.attoseconds / 1_000_000_000)
+    _ = parked.wait(timeout: .now() + .nanoseconds(nanoseconds))
   }
 
   /// Called by the checkpointer when its checkpoint returned, however it went.
@@ -38,6 +48,9 @@ final class CheckpointGate: Sendable {
       if state.closed { state.writerWaiting = true }
       return state.closed
     }
-    if wait { opened.wait() }
+    if wait {
+      parked.signal()
+      opened.wait()
+    }
   }
 }
