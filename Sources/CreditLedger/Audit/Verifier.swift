@@ -23,7 +23,6 @@ enum Verifier {
       // Thrown away at the end: no journal, no fsync.
       try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536")
       try db.execute(sql: "ATTACH DATABASE ? AS live", arguments: [path])
-      try db.execute(sql: "PRAGMA live.mmap_size = \(Storage.replayMapBytes)")
       guard try db.columns(in: "events", in: "live").contains(where: { $0.name == "hash" }) else {
         throw LedgerError.incompatibleSchema(
           path: path, reason: "it has no hash chain yet: open it once with a writer (any write command)")

@@ -80,12 +80,6 @@ enum Storage {
     var inline: InlineReaders?
   }
 
-  /// How much of the log a replay (a rebuild, a verify) reads through a memory map instead of
-  /// `pread`: a scan of every event then skips a copy per page (a full scan of an 813,000-event
-  /// log took 1.0 s instead of 2.1 s). Only on connections that replay; SQLite caps it at its
-  /// build's maximum.
-  static let replayMapBytes: Int64 = 1 << 31
-
   /// Whether the file's header says WAL (bytes 18 and 19 are 2).
   private static func isWAL(_ path: String) throws -> Bool {
     guard let file = FileHandle(forReadingAtPath: path) else {

@@ -213,9 +213,6 @@ final class ProjectionWriter: Sendable {
   private func rebuild(through seq: Int64, _ requests: [Rebuild]) throws -> Int64 {
     let count = try store.writeWithoutTransaction { db in
       var count: Int64 = 0
-      // Set outside the transaction: SQLite maps the file as the next transaction begins.
-      try db.execute(sql: "PRAGMA log.mmap_size = \(Storage.replayMapBytes)")
-      defer { try? db.execute(sql: "PRAGMA log.mmap_size = 0") }
       try db.inTransaction(.deferred) {
         count = try Projector.rebuild(db, withView: false, through: seq) { done in
           for request in requests {
