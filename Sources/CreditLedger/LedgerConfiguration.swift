@@ -31,6 +31,9 @@ public struct LedgerConfiguration: Sendable {
   /// commit took: for metrics. Keep it cheap; the next batch waits for it.
   public var onBatchCommitted: (@Sendable (_ commands: Int, _ duration: Duration) -> Void)?
 
+  /// Replaces `fdatasync` of the WAL, for tests of a failing flush; nil in use.
+  var flushForTesting: (@Sendable (Int32) -> Int32)?
+
   /// The default configuration.
   public init() {}
 }

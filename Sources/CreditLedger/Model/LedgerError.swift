@@ -9,7 +9,10 @@ public enum LedgerError: Error, Sendable, Hashable {
   case incompatibleSchema(path: String, reason: String)
   /// The ledger was closed; no more commands are taken.
   case closed
-  /// The batch could not be made durable; nothing in it was applied.
+  /// Storage refused an operation; the message says which. For a command: when its batch
+  /// failed to commit, nothing in it was applied; when the flush after the commit failed (the
+  /// message names `fdatasync`), whether it survives is unknown until the ledger is reopened —
+  /// retry then with the same idempotency key, which returns the event if it did.
   case storageFailure(String)
   /// An event in the log fails the ledger's invariants on replay.
   case corruptLog(seq: Int64, reason: String)
@@ -27,7 +30,7 @@ extension LedgerError: CustomStringConvertible {
     case .ledgerNotFound(let path): "no ledger at \(path)"
     case .incompatibleSchema(let path, let reason): "\(path) is not a usable ledger: \(reason)"
     case .closed: "the ledger is closed"
-    case .storageFailure(let message): "storage failure, nothing was applied: \(message)"
+    case .storageFailure(let message): "storage failure: \(message)"
     case .corruptLog(let seq, let reason): "event \(seq) breaks the ledger's rules: \(reason)"
     case .verificationFailed(let report):
       "verification failed"

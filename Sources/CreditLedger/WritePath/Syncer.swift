@@ -44,12 +44,20 @@ final class Syncer: Sendable {
   /// The WAL's descriptor, opened by the first sync; only the one running sync touches it.
   private let descriptor = Atomic<Int32>(-1)
   private let syncs = Atomic<Int>(0)
+  private let flush: @Sendable (Int32) -> Int32
+  /// Hears that a flush failed, once: readers waiting for writes past the durable end stop.
+  private let onFailure = Mutex<(@Sendable () -> Void)?>(nil)
   private let durableSeq: Atomic<Int64>
   /// Hears each new durable sequence number: the projections may take the events up to it.
   private let onDurable: @Sendable (Int64) -> Void
 
-  init(databasePath: String, durableSeq: Int64, onDurable: @escaping @Sendable (Int64) -> Void) {
+  /// `flush` is `fdatasync` but in tests of its failure.
+  init(
+    databasePath: String, durableSeq: Int64, flush: @escaping @Sendable (Int32) -> Int32 = fdatasync,
+    onDurable: @escaping @Sendable (Int64) -> Void
+  ) {
     walPath = databasePath + "-wal"
+    self.flush = flush
     self.durableSeq = Atomic(durableSeq)
     self.onDurable = onDurable
     let thread = Thread { [self] in run() }
@@ -72,6 +80,11 @@ final class Syncer: Sendable {
       return state.sleeping
     }
     if wasSleeping { wake.signal() }
+  }
+
+  /// Sets what hears that a flush failed (set once, after the writer is made).
+  func setOnFailure(_ handler: @escaping @Sendable () -> Void) {
+    onFailure.withLock { $0 = handler }
   }
 
   /// Makes `batch` durable on the calling thread, if no batch waits here and no sync runs:
@@ -158,11 +171,12 @@ final class Syncer: Sendable {
       }
     }
     syncs.add(1, ordering: .relaxed)
-    guard descriptor >= 0, fdatasync(descriptor) == 0 else {
+    guard descriptor >= 0, flush(descriptor) == 0 else {
       let failure = LedgerError.storageFailure(
-        "fdatasync \(walPath): \(String(cString: strerror(errno))); nothing after it is durable: reopen the ledger"
+        "fdatasync \(walPath): \(String(cString: strerror(errno))); whether this batch survives is unknown until the ledger is reopened (retry then with the same idempotency key), and nothing after it is accepted"
       )
       state.withLock { $0.failure = failure }
+      onFailure.withLock { $0 }?()
       return failure
     }
     return nil

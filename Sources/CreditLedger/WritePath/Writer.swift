@@ -30,6 +30,13 @@ final class Writer: Sendable {
     var committedSeq: Int64 = 0
     var projectedSeq: Int64 = 0
     var projectionWaiters: [(seq: Int64, continuation: CheckedContinuation<Void, Never>)] = []
+
+    /// Removes and returns the readers the projections now satisfy.
+    mutating func takeSatisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
+      let projected = projectedSeq
+      defer { projectionWaiters.removeAll { $0.seq <= projected } }
+      return projectionWaiters.filter { $0.seq <= projected }.map(\.continuation)
+    }
   }
 
   private let queue: Mutex<Queue>
@@ -57,7 +64,10 @@ final class Writer: Sendable {
     let projections = core.projections
     syncer =
       core.configuration.synchronous == .full
-      ? Syncer(databasePath: databasePath, durableSeq: core.committedSeq) {
+      ? Syncer(
+        databasePath: databasePath, durableSeq: core.committedSeq,
+        flush: core.configuration.flushForTesting ?? fdatasync
+      ) {
         projections.durable(through: $0)
       } : nil
     var initial = Queue()
@@ -65,6 +75,7 @@ final class Writer: Sendable {
     initial.projectedSeq = projections.projectedSeq
     queue = Mutex(initial)
     projections.start { [weak self] in self?.projected($0) }
+    syncer?.setOnFailure { [weak self] in self?.flushFailed() }
     let thread = Thread { [self] in run() }
     thread.name = "ledger-writer"
     thread.start()
@@ -103,12 +114,14 @@ final class Writer: Sendable {
   /// Returns once the projections hold every event committed before the call: how a read
   /// through the library sees the writes that were acknowledged before it.
   func waitForProjection() async {
-    // After a failed fdatasync nothing more becomes durable, so nothing more is projected.
-    let poisoned = syncer?.failure != nil
+    // After a failed fdatasync nothing more becomes durable, so nothing past the durable end
+    // is projected: wait for that end (acknowledged writes are all before it).
+    let durableEnd = syncer.flatMap { $0.failure != nil ? $0.durable : nil }
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let ready = queue.withLock { queue in
-        if queue.projectedSeq >= queue.committedSeq || queue.isStopped || poisoned { return true }
-        queue.projectionWaiters.append((queue.committedSeq, continuation))
+        let target = min(queue.committedSeq, durableEnd ?? .max)
+        if queue.projectedSeq >= target || queue.isStopped { return true }
+        queue.projectionWaiters.append((target, continuation))
         return false
       }
       if ready { continuation.resume() } else { core.projections.request() }
@@ -201,11 +214,20 @@ final class Writer: Sendable {
   private func projected(_ seq: Int64) {
     let ready = queue.withLock { queue in
       queue.projectedSeq = seq
-      let ready = queue.projectionWaiters.filter { $0.seq <= seq }
-      queue.projectionWaiters.removeAll { $0.seq <= seq }
-      return ready
+      return queue.takeSatisfiedWaiters()
     }
-    for waiter in ready { waiter.continuation.resume() }
+    for continuation in ready { continuation.resume() }
+  }
+
+  /// A flush failed: nothing past the durable end will be projected, so readers waiting for
+  /// more wait for that end instead (and those it already covers go now).
+  private func flushFailed() {
+    let durable = syncer?.durable ?? core.committedSeq
+    let ready = queue.withLock { queue in
+      queue.projectionWaiters = queue.projectionWaiters.map { (min($0.seq, durable), $0.continuation) }
+      return queue.takeSatisfiedWaiters()
+    }
+    for continuation in ready { continuation.resume() }
   }
 
   /// The commands waiting, up to the batch limit: empty when there are none (the thread

@@ -63,7 +63,7 @@ final class WriterCore: @unchecked Sendable {
       }
     } catch {
       roll(back: undo)
-      let failure = LedgerError.storageFailure(String(describing: error))
+      let failure = LedgerError.storageFailure("the batch was not applied: \(error)")
       return batch.map { _ in .failure(failure) }
     }
     projections.append(appended)
