@@ -86,8 +86,9 @@ func rebuild() {
   }
 }
 
-/// Reads on a concurrent reader (its own connections, as another process would use, opened
-/// once) while 32 callers deduct at full speed: a balance, and a 50-row history page.
+/// Reads while 32 callers deduct at full speed: a balance, and a 50-row history page, on a
+/// concurrent reader (its own connections, as another process would use, opened once); and a
+/// balance on the ledger's own reader, which answers from the writer's durable balances.
 func readsWhileWriting() {
   readWhileWriting("Balance read while 32 callers write") { reader, user in
     _ = try await reader.balance(userID: user, as: .service)
@@ -95,10 +96,15 @@ func readsWhileWriting() {
   readWhileWriting("50-row history page while 32 callers write") { reader, user in
     _ = try await reader.history(userID: user, query: HistoryQuery(limit: 50), as: .service)
   }
+  readWhileWriting("Balance read on the ledger's own reader while 32 callers write", ownReader: true) {
+    reader, user in
+    _ = try await reader.balance(userID: user, as: .service)
+  }
 }
 
 func readWhileWriting(
-  _ name: String, read: @escaping @Sendable (LedgerReader, UUID) async throws -> Void
+  _ name: String, ownReader: Bool = false,
+  read: @escaping @Sendable (LedgerReader, UUID) async throws -> Void
 ) {
   let load = Mutex<Task<Void, Never>?>(nil)
   let opened = Mutex<LedgerReader?>(nil)
@@ -110,7 +116,7 @@ func readWhileWriting(
   } setup: {
     let ledger = try await Shared.bigLedger()
     let users = (0..<10_000).map(LoadRun.userID)
-    opened.withLock { $0 = try? LedgerReader.open(path: ledger.path) }
+    opened.withLock { $0 = ownReader ? ledger.reader : try? LedgerReader.open(path: ledger.path) }
     load.withLock {
       $0 = Task {
         while !Task.isCancelled {
@@ -152,6 +158,11 @@ func memoryPerUser() {
     trimHeap()
     let before = residentBytes()
     let ledger = try await Ledger.open(path: path)
+    // One deduction, so that every copy of the balances the ledger keeps is made.
+    _ = try await ledger.send(
+      SendMail(
+        userID: LoadRun.userID(0), recipientEmail: "r@example.com", subject: "s", content: "c",
+        mailType: .custom, credits: 1), as: .service)
     let after = residentBytes()
     await ledger.close()
     benchmark.measurement(bytesPerUser, max(0, (after - before) / 100_000))

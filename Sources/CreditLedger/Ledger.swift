@@ -25,10 +25,11 @@ public final class Ledger: Sendable {
   private let readers: Storage.ReadConnections
   private let lock: WriterLock
   private let checkpointer: Checkpointer
+  private let balances: DurableBalances
 
   private init(
     path: String, configuration: LedgerConfiguration, storage: OpenStorage, lock: WriterLock,
-    writer: Writer, gate: CheckpointGate
+    writer: Writer, gate: CheckpointGate, balances: DurableBalances
   ) {
     self.path = path
     self.configuration = configuration
@@ -36,11 +37,12 @@ public final class Ledger: Sendable {
     readers = storage.readers
     self.lock = lock
     self.writer = writer
+    self.balances = balances
     checkpointer = Checkpointer(
       path: path, walBytesMax: configuration.limits.walBytesMax, gate: gate)
     reader = LedgerReader(
       path: path, database: storage.readers.database, inline: storage.readers.inline,
-      limits: configuration.limits,
+      limits: configuration.limits, balances: balances,
       freshness: { await writer.waitForProjection() })
   }
 
@@ -61,13 +63,15 @@ public final class Ledger: Sendable {
     do {
       let storage = try openStorage(path: path, configuration: configuration)
       let gate = CheckpointGate()
+      // Every event in the log is durable now (start-up flushed the WAL a crash left).
+      let balances = DurableBalances(storage.core.state.balances)
       let writer = Writer(
         core: storage.core, databasePath: path,
-        batchCommandsMax: configuration.limits.batchCommandsMax, gate: gate,
+        batchCommandsMax: configuration.limits.batchCommandsMax, gate: gate, balances: balances,
         onBatchCommitted: configuration.onBatchCommitted)
       return Ledger(
         path: path, configuration: configuration, storage: storage, lock: lock, writer: writer,
-        gate: gate)
+        gate: gate, balances: balances)
     } catch {
       lock.release()
       throw error
@@ -152,6 +156,7 @@ public final class Ledger: Sendable {
   /// The projections are fully caught up when it returns.
   public func close() async {
     await writer.close()
+    balances.close()
     checkpointer.stop()
     readers.inline?.close()
     try? readers.database.close()

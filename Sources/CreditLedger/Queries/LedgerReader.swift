@@ -14,6 +14,9 @@ public struct LedgerReader: Sendable {
   /// Connections for short reads on the caller's thread; nil for a file without a WAL.
   let inline: InlineReaders?
   let limits: Limits
+  /// The writer's durable balances, for a ``Ledger``'s own reader: a balance is read from
+  /// memory. Nil for a reader of a file another process writes, which queries `profiles`.
+  let balances: DurableBalances?
   /// Waits until the projections hold every write acknowledged before the query: set by a
   /// ``Ledger`` for its own reader, so a read after a write sees it. Nil for a reader of a
   /// file another process writes, which sees the projections as they are (tens of
@@ -27,7 +30,7 @@ public struct LedgerReader: Sendable {
       path: path, inlineCountMax: limits.inlineReadConnectionsMax)
     return LedgerReader(
       path: path, database: connections.database, inline: connections.inline, limits: limits,
-      freshness: nil)
+      balances: nil, freshness: nil)
   }
 
   /// Runs a short read in place on an idle inline connection, or through the pool when none
@@ -59,12 +62,21 @@ public struct LedgerReader: Sendable {
   }
 
   /// The user's credits (the seed's "optimized query for credit balance").
+  ///
+  /// A ``Ledger``'s reader answers from the writer's memory, with the balance of every batch
+  /// that is durable, so it never waits for the projections; a reader of a file another
+  /// process writes queries `profiles`.
   public func balance(userID: UUID, as principal: Principal) async throws -> Balance {
     guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
-    await freshness?()
-    let credits = try await readShort { db in
-      try Int64.fetchOne(
-        db.cachedStatement(sql: "SELECT credits FROM profiles WHERE id = ?"), arguments: [userID])
+    let credits: Int64?
+    if let balances {
+      credits = try balances.credits(of: userID)
+    } else {
+      await freshness?()
+      credits = try await readShort { db in
+        try Int64.fetchOne(
+          db.cachedStatement(sql: "SELECT credits FROM profiles WHERE id = ?"), arguments: [userID])
+      }
     }
     guard let credits else { throw Rejection.userNotFound(userID) }
     return Balance(userID: userID, credits: credits)
@@ -88,11 +100,13 @@ public struct LedgerReader: Sendable {
   public func stats(userID: UUID, since: Date? = nil, as principal: Principal) async throws
     -> [MailTypeStats]
   {
-    _ = try await balance(userID: userID, as: principal)
+    guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
+    await freshness?()
     let sinceMilliseconds = since?.millisecondsSince1970 ?? .min
     // Through the pool: an aggregate over all of a user's mails is not a short read.
-    return try await database.read { db in
-      try Row.fetchAll(
+    let stats = try await database.read { db -> [MailTypeStats]? in
+      guard try Self.profileExists(userID, db) else { return nil }
+      return try Row.fetchAll(
         db,
         sql: """
           SELECT mail_type, count(*), sum(credits_used) FROM mails
@@ -102,6 +116,8 @@ public struct LedgerReader: Sendable {
         MailTypeStats(mailType: row[0], count: row[1], totalCredits: row[2])
       }
     }
+    guard let stats else { throw Rejection.userNotFound(userID) }
+    return stats
   }
 
   static func profileExists(_ userID: UUID, _ db: Database) throws -> Bool {

@@ -26,6 +26,8 @@ final class Syncer: Sendable {
   struct Batch {
     var answers: [(continuation: CheckedContinuation<Event, any Error>, result: Result<Event, any Error>)]
     var lastSeq: Int64
+    /// The balances the batch changed: readers see them once it is durable.
+    var balances: DurableBalances.Changes
   }
 
   private struct State: ~Copyable {
@@ -50,13 +52,17 @@ final class Syncer: Sendable {
   private let durableSeq: Atomic<Int64>
   /// Hears each new durable sequence number: the projections may take the events up to it.
   private let onDurable: @Sendable (Int64) -> Void
+  /// What the ledger's readers read balances from: changed before callers are answered.
+  private let balances: DurableBalances
 
   /// `flush` is `fdatasync` but in tests of its failure.
   init(
-    databasePath: String, durableSeq: Int64, flush: @escaping @Sendable (Int32) -> Int32 = fdatasync,
+    databasePath: String, durableSeq: Int64, balances: DurableBalances,
+    flush: @escaping @Sendable (Int32) -> Int32 = fdatasync,
     onDurable: @escaping @Sendable (Int64) -> Void
   ) {
     walPath = databasePath + "-wal"
+    self.balances = balances
     self.flush = flush
     self.durableSeq = Atomic(durableSeq)
     self.onDurable = onDurable
@@ -144,6 +150,7 @@ final class Syncer: Sendable {
     let last = batches.last?.lastSeq ?? 0
     let failure = last > durable ? sync() : self.failure
     if failure == nil {
+      for batch in batches { balances.apply(batch.balances) }
       durableSeq.store(max(last, durable), ordering: .releasing)
       onDurable(durable)
     }

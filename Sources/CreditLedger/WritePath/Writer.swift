@@ -52,12 +52,15 @@ final class Writer: Sendable {
   /// Makes batches durable and answers their callers; nil with `synchronous=normal`, where
   /// the writer answers right after the commit.
   private let syncer: Syncer?
+  /// Balances for the ledger's readers, changed once a batch is durable.
+  private let balances: DurableBalances
 
   init(
     core: WriterCore, databasePath: String, batchCommandsMax: Int, gate: CheckpointGate,
-    onBatchCommitted: (@Sendable (Int, Duration) -> Void)?
+    balances: DurableBalances, onBatchCommitted: (@Sendable (Int, Duration) -> Void)?
   ) {
     self.core = core
+    self.balances = balances
     self.gate = gate
     self.batchCommandsMax = batchCommandsMax
     self.onBatchCommitted = onBatchCommitted
@@ -65,7 +68,7 @@ final class Writer: Sendable {
     syncer =
       core.configuration.synchronous == .full
       ? Syncer(
-        databasePath: databasePath, durableSeq: core.committedSeq,
+        databasePath: databasePath, durableSeq: core.committedSeq, balances: balances,
         flush: core.configuration.flushForTesting ?? fdatasync
       ) {
         projections.durable(through: $0)
@@ -180,13 +183,14 @@ final class Writer: Sendable {
   /// Commits one batch and hands its callers to the syncer (or answers them, without one).
   private func commit(_ batch: [Request]) {
     let started = ContinuousClock.now
-    let results: [Result<Event, any Error>]
+    var results: [Result<Event, any Error>]
+    var changes: DurableBalances.Changes = []
     if let failure = syncer?.failure {
       results = batch.map { _ in .failure(failure) }
     } else {
       core.awaitProjectionBacklog()
       gate.pass()
-      results = core.commit(batch)
+      (results, changes) = core.commit(batch)
     }
     onBatchCommitted?(batch.count, started.duration(to: .now))
     batchesCommitted.add(1, ordering: .relaxed)
@@ -194,13 +198,14 @@ final class Writer: Sendable {
     publish()
     let answers = zip(batch, results).map { (continuation: $0.continuation, result: $1) }
     if let syncer {
-      let synced = Syncer.Batch(answers: answers, lastSeq: core.committedSeq)
+      let synced = Syncer.Batch(answers: answers, lastSeq: core.committedSeq, balances: changes)
       // Nothing else to commit: sync here rather than hop to the syncer's thread and back
       // (two wake-ups, which on this VM cost more than the fdatasync). With commands waiting,
       // hand it over and commit them while it syncs.
       let idle = queue.withLock { $0.requests.isEmpty }
       if !idle || !syncer.syncInline(synced) { syncer.acknowledge(synced) }
     } else {
+      balances.apply(changes)
       for answer in answers { answer.continuation.resume(with: answer.result) }
     }
   }

@@ -38,10 +38,13 @@ final class WriterCore: @unchecked Sendable {
   /// The last committed sequence number.
   var committedSeq: Int64 { nextSeq - 1 }
 
-  /// Commits `batch` in one transaction and returns one result per request, in order.
+  /// Commits `batch` in one transaction and returns one result per request, in order, and
+  /// the balances the batch changed, for ``DurableBalances`` once it is durable.
   /// Rejections leave the rest of the batch alone; a storage failure fails the whole batch,
   /// and nothing of it is applied, in the file or in memory.
-  func commit(_ batch: [Writer.Request]) -> [Result<Event, any Error>] {
+  func commit(_ batch: [Writer.Request]) -> (
+    results: [Result<Event, any Error>], balances: DurableBalances.Changes
+  ) {
     var results: [Result<Event, any Error>] = []
     var appended: [Event] = []
     var undo = Undo(nextSeq: nextSeq, lastRecordedAt: lastRecordedAt, head: head)
@@ -64,11 +67,11 @@ final class WriterCore: @unchecked Sendable {
     } catch {
       roll(back: undo)
       let failure = LedgerError.storageFailure("the batch was not applied: \(error)")
-      return batch.map { _ in .failure(failure) }
+      return (batch.map { _ in .failure(failure) }, [])
     }
     projections.append(appended)
     if configuration.synchronous == .normal { projections.durable(through: committedSeq) }
-    return results
+    return (results, appended.map { ($0.userID, state.balances[$0.userID]) })
   }
 
   /// What a batch changed in memory, to put back when its transaction rolls back.
