@@ -92,7 +92,7 @@ public final class Ledger: Sendable {
     if FileManager.default.fileExists(atPath: path + "-wal") { try FileSync.flush(path + "-wal") }
     let store = try ProjectionStore.openForWriting(
       logPath: path, logPool: pool, configuration: configuration)
-    let (state, projected) = try catchUp(store, configuration: configuration)
+    let (state, projected) = try catchUp(store, logPath: path, configuration: configuration)
     let readers = try Storage.openForReading(
       path: path, inlineCountMax: configuration.limits.inlineReadConnectionsMax)
     let core = try pool.writeWithoutTransaction { db -> WriterCore in
@@ -103,7 +103,8 @@ public final class Ledger: Sendable {
       try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
       return try WriterCore(
         pool: pool, configuration: configuration, state: state, db: db,
-        projections: ProjectionWriter(store: store, projectedSeq: projected, limits: configuration.limits),
+        projections: ProjectionWriter(
+          store: store, logPath: path, projectedSeq: projected, limits: configuration.limits),
         lookups: readers.database)
     }
     // Loading every balance read the whole `profiles` table through the page cache; the
@@ -116,7 +117,9 @@ public final class Ledger: Sendable {
 
   /// Loads every balance from the projections file and projects the events it does not
   /// have yet; returns the balances and the last event projected.
-  private static func catchUp(_ store: DatabaseQueue, configuration: LedgerConfiguration) throws -> (
+  private static func catchUp(
+    _ store: DatabaseQueue, logPath: String, configuration: LedgerConfiguration
+  ) throws -> (
     LedgerState, Int64
   ) {
     try store.writeWithoutTransaction { db in
@@ -144,7 +147,10 @@ public final class Ledger: Sendable {
           try Schema.recreateProjections(db, withView: false)
         }
         state = try Projector.loadState(db)
-        try Projector.catchUp(&state, db)
+        // No writer runs yet: every event through `last` is committed in the log's file.
+        try Projector.catchUp(
+          &state, db, through: last, chunkEventsMax: configuration.limits.replayChunkEventsMax,
+          readingLogAt: logPath)
         try ProjectionStore.noteCheckpoint(db)
         return .commit
       }

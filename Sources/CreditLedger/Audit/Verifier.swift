@@ -39,7 +39,7 @@ enum Verifier {
       try Projector.startDeferringMailDeletes(db)
       var report: VerifyReport?
       try db.inTransaction(.deferred) {
-        report = try check(db, projections: projections, notedHead: notedHead, progress: progress)
+        report = try check(db, path: path, projections: projections, notedHead: notedHead, progress: progress)
         return .commit
       }
       return report!
@@ -47,7 +47,7 @@ enum Verifier {
   }
 
   private static func check(
-    _ db: Database, projections: String, notedHead: ChainHash?, progress: ProgressHandler?
+    _ db: Database, path: String, projections: String, notedHead: ChainHash?, progress: ProgressHandler?
   ) throws -> VerifyReport {
     // The projections' snapshot first: they only hold events the log had before it.
     let checkpoint =
@@ -69,7 +69,8 @@ enum Verifier {
     }
     var state = LedgerState()
     do {
-      try Projector.catchUp(&state, db, through: checkpoint, deferringMailDeletes: true) {
+      // The events through the checkpoint are committed in the file, and never change.
+      try Projector.catchUp(&state, db, through: checkpoint, deferringMailDeletes: true, readingLogAt: path) {
         progress?(LedgerProgress(phase: "replay", done: $0, total: total))
       }
       try Projector.deleteNotedMails(db)

@@ -25,6 +25,10 @@ public struct Limits: Sendable, Hashable {
   /// projections trail the log by about this plus two catch-ups. Longer makes larger,
   /// cheaper catch-ups; a read through a ``Ledger`` never waits this long for its own writes.
   public var projectionLagMax: Duration = .milliseconds(10)
+  /// Most events a replay (a rebuild, start-up replaying lost projections, verify) decodes
+  /// and applies at a time. A replay longer than one chunk reads and decodes the log on a
+  /// thread of its own, at most two chunks ahead of the one being written.
+  public var replayChunkEventsMax = 8192
   /// Most committed events that may wait for the projections: the writer stops appending
   /// until they catch up (a full disk under the projections file, a host that starves them).
   public var projectionBacklogEventsMax = 65_536

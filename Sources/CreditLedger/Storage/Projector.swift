@@ -157,36 +157,67 @@ enum Projector {
   /// Projects every event after the checkpoint up to `throughSeq`, checking each against
   /// `state`, in chunks; returns how many it applied, and tells `progress` the running count
   /// after each chunk. Runs inside the caller's transaction.
+  ///
+  /// With `logPath`, the log is read and decoded on a thread of its own (``EventReadAhead``)
+  /// while this one writes: only for a log in its own file whose events through
+  /// `throughSeq` are all committed.
   @discardableResult
   static func catchUp(
     _ state: inout LedgerState, _ db: Database, through throughSeq: Int64 = .max,
-    chunkEventsMax: Int = 8192, deferringMailDeletes: Bool = false, progress: ((Int64) -> Void)? = nil
+    chunkEventsMax: Int = Limits().replayChunkEventsMax, deferringMailDeletes: Bool = false,
+    readingLogAt logPath: String? = nil,
+    progress: ((Int64) -> Void)? = nil
   ) throws -> Int64 {
     let from = try checkpoint(db)
-    var chunk: [Event] = []
-    chunk.reserveCapacity(chunkEventsMax)
     var count: Int64 = 0
     // Each profile's credits and updated_at are written once, at the end: a replay of a
     // busy log touched most profiles again in every chunk.
     var updates = ProfileUpdates()
     var lastSeq = from
-    func applyChunk() throws {
+    // A thread and a connection of its own cost more than a chunk or two takes to read.
+    let readAheadPath = throughSeq - from > Int64(chunkEventsMax) ? logPath : nil
+    try forEachChunk(after: from, through: throughSeq, chunkEventsMax, readingLogAt: readAheadPath, db) {
+      chunk in
+      for event in chunk { try state.apply(event) }
       try apply(chunk, db, updates: &updates, deferringMailDeletes: deferringMailDeletes)
       count += Int64(chunk.count)
-      chunk.removeAll(keepingCapacity: true)
+      lastSeq = chunk.last?.seq ?? lastSeq
       progress?(count)
     }
-    // The projections never hold a mail's body (`user_mails` reads it from the log).
-    try EventLog.forEach(after: from, through: throughSeq, withContent: false, db) { event in
-      try state.apply(event)
-      chunk.append(event)
-      lastSeq = event.seq
-      if chunk.count == chunkEventsMax { try applyChunk() }
-    }
-    try applyChunk()
     try updates.write(db)
     if count > 0 { try setCheckpoint(lastSeq, db) }
     return count
+  }
+
+  /// Calls `body` with the log's events after `seq` through `throughSeq`, in chunks of up to
+  /// `chunkEventsMax`, oldest first; never with an empty chunk. The projections never hold a
+  /// mail's body (`user_mails` reads it from the log): it is not decoded.
+  private static func forEachChunk(
+    after seq: Int64, through throughSeq: Int64, _ chunkEventsMax: Int, readingLogAt logPath: String?,
+    _ db: Database, _ body: ([Event]) throws -> Void
+  ) throws {
+    guard let logPath else {
+      var chunk: [Event] = []
+      chunk.reserveCapacity(chunkEventsMax)
+      try EventLog.forEach(after: seq, through: throughSeq, withContent: false, db) { event in
+        chunk.append(event)
+        if chunk.count == chunkEventsMax {
+          try body(chunk)
+          chunk.removeAll(keepingCapacity: true)
+        }
+      }
+      if !chunk.isEmpty { try body(chunk) }
+      return
+    }
+    let readAhead = EventReadAhead(
+      path: logPath, after: seq, through: throughSeq, withContent: false, chunkEventsMax: chunkEventsMax)
+    do {
+      while let chunk = try readAhead.next() { try body(chunk) }
+    } catch {
+      readAhead.cancel()
+      throw error
+    }
+    readAhead.join()
   }
 
   /// Makes the table a replay that defers mail deletes notes deleted users in.
@@ -210,6 +241,7 @@ enum Projector {
   /// readers see the old tables until it commits. Returns the events replayed and the state.
   static func rebuild(
     _ db: Database, withView: Bool, through throughSeq: Int64 = .max,
+    chunkEventsMax: Int = Limits().replayChunkEventsMax, readingLogAt logPath: String? = nil,
     progress: ((Int64) -> Void)? = nil
   ) throws -> (events: Int64, state: LedgerState) {
     try Schema.recreateProjections(db, withView: withView)
@@ -218,7 +250,8 @@ enum Projector {
     try startDeferringMailDeletes(db)
     var state = LedgerState()
     let count = try catchUp(
-      &state, db, through: throughSeq, deferringMailDeletes: true, progress: progress)
+      &state, db, through: throughSeq, chunkEventsMax: chunkEventsMax, deferringMailDeletes: true,
+      readingLogAt: logPath, progress: progress)
     try deleteNotedMails(db)
     try db.execute(sql: Schema.mailsUserSentIndexDDL)
     return (count, state)

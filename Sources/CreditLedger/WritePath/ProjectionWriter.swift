@@ -46,13 +46,17 @@ final class ProjectionWriter: Sendable {
   private let wake = DispatchSemaphore(value: 0)
   private let stopped = DispatchSemaphore(value: 0)
   private let store: DatabaseQueue
+  /// The log's file, which a rebuild reads on a thread of its own (``EventReadAhead``).
+  private let logPath: String
   private let limits: Limits
   private let projected: Atomic<Int64>
   private let listener = Mutex<(@Sendable (Int64) -> Void)?>(nil)
 
-  /// Takes over `store`, whose projections hold every event up to `projectedSeq`.
-  init(store: DatabaseQueue, projectedSeq: Int64, limits: Limits) {
+  /// Takes over `store`, whose projections hold every event up to `projectedSeq` of the log
+  /// at `logPath`.
+  init(store: DatabaseQueue, logPath: String, projectedSeq: Int64, limits: Limits) {
     self.store = store
+    self.logPath = logPath
     self.limits = limits
     projected = Atomic(projectedSeq)
     state = Mutex(State(durableSeq: projectedSeq))
@@ -214,7 +218,10 @@ final class ProjectionWriter: Sendable {
     let count = try store.writeWithoutTransaction { db in
       var count: Int64 = 0
       try db.inTransaction(.deferred) {
-        count = try Projector.rebuild(db, withView: false, through: seq) { done in
+        count = try Projector.rebuild(
+          db, withView: false, through: seq, chunkEventsMax: limits.replayChunkEventsMax,
+          readingLogAt: logPath
+        ) { done in
           for request in requests {
             request.progress?(LedgerProgress(phase: "rebuild", done: done, total: seq))
           }

@@ -21,7 +21,8 @@ extension WriterCore {
           try unprojected.contains { $0.userID == userID }
           || lookups.read { db in
             try Bool.fetchOne(
-              db, sql: "SELECT EXISTS (SELECT 1 FROM user_events WHERE user_id = ?)", arguments: [userID])
+              db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM user_events WHERE user_id = ?)"),
+              arguments: [userID])
           } ?? false
         if used { throw Rejection.userAlreadyExists(userID) }
       }
@@ -74,7 +75,7 @@ extension WriterCore {
     let unprojected = projections.unprojected
     var found = try lookups.read { db in
       try Row.fetchOne(
-        db, sql: "SELECT user_id, credits_used, credits_refunded FROM mails WHERE id = ?",
+        db.cachedStatement(sql: "SELECT user_id, credits_used, credits_refunded FROM mails WHERE id = ?"),
         arguments: [mailID]
       ).map { row in (owner: row[0] as UUID, used: row[1] as Int64, refunded: row[2] as Int64) }
     }

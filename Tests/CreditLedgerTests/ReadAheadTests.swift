@@ -1,0 +1,75 @@
+import CreditLedger
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+
+@Suite("Replays read the log ahead, on a thread of their own")
+struct ReadAheadTests {
+  /// The fixture's configuration with replays in chunks of three events, so that a history
+  /// of a dozen is read ahead in four chunks.
+  static func smallChunks(_ fixture: Fixture) -> LedgerConfiguration {
+    var configuration = fixture.configuration
+    configuration.limits.replayChunkEventsMax = 3
+    return configuration
+  }
+
+  @Test("a rebuild read ahead in chunks gives identical tables, and verify agrees")
+  func rebuildInChunks() async throws {
+    let fixture = try Fixture()
+    let ledger = try await Ledger.open(path: fixture.path, configuration: Self.smallChunks(fixture))
+    _ = try await ProjectionTests.populate(ledger)
+    await ledger.waitForProjections()
+    let before = try fixture.projectionDump()
+    let reported = Mutex<[Int64]>([])
+    let report = try await ledger.rebuildProjections { progress in
+      reported.withLock { $0.append(progress.done) }
+    }
+    #expect(report.events == 12)
+    #expect(reported.withLock { $0 } == [3, 6, 9, 12], "one progress report per chunk")
+    #expect(try fixture.projectionDump() == before)
+    await ledger.close()
+    #expect(try await HashChainTests.verify(fixture).ok)
+  }
+
+  @Test("projections lost: start-up replays the log read ahead, to the same tables and balances")
+  func startUpInChunks() async throws {
+    let fixture = try Fixture()
+    var ledger = try await fixture.open()
+    let (kept, _) = try await ProjectionTests.populate(ledger)
+    await ledger.close()
+    let before = try fixture.projectionDump()
+    for suffix in ["", "-wal", "-shm"] {
+      try? FileManager.default.removeItem(atPath: fixture.path + "-projections" + suffix)
+    }
+    ledger = try await Ledger.open(path: fixture.path, configuration: Self.smallChunks(fixture))
+    #expect(try await ledger.reader.balance(userID: kept, as: .service).credits == 328)
+    await ledger.close()
+    #expect(try fixture.projectionDump() == before)
+  }
+
+  @Test("an event that breaks an invariant mid-log fails the rebuild at its seq; the old tables stay")
+  func corruptEventStopsReadAhead() async throws {
+    let fixture = try Fixture()
+    var ledger = try await fixture.open()
+    _ = try await ProjectionTests.populate(ledger)
+    await ledger.close()
+    let before = try fixture.projectionDump()
+    // The ninth event is the grant of 40: make it record a balance the replay cannot reach.
+    try HashChainTests.tamper(
+      fixture,
+      "UPDATE events SET payload = replace(payload, '\"credits_after\":328', '\"credits_after\":999') WHERE seq = 9"
+    )
+    ledger = try await Ledger.open(path: fixture.path, configuration: Self.smallChunks(fixture))
+    let thrown = await #expect(throws: LedgerError.self) { try await ledger.rebuildProjections() }
+    guard case .corruptLog(let seq, _) = thrown else {
+      Issue.record("expected corruptLog, got \(String(describing: thrown))")
+      return
+    }
+    #expect(seq == 9)
+    #expect(try fixture.projectionDump() == before)
+    // The reading thread ended: the ledger goes on and closes.
+    #expect(try await ledger.reader.balance(userID: Fixture.id(1), as: .service).credits == 328)
+    await ledger.close()
+  }
+}
