@@ -79,9 +79,9 @@ struct EventLogTests {
   @Test("with synchronous normal nothing is fsynced at commit")
   func synchronousConfigurable() async throws {
     let fixture = try Fixture()
-    var configuration = fixture.configuration
-    configuration.synchronous = .normal
-    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let ledger = try await fixture.open {
+      $0.synchronous = .normal
+    }
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
     _ = try await ledger.send(Fixture.mail(to: user), as: .service)
     #expect(ledger.statistics.syncs == 0)

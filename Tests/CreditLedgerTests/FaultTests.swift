@@ -87,9 +87,9 @@ struct FaultTests {
   )
   func foreignLock() async throws {
     let fixture = try Fixture()
-    var configuration = fixture.configuration
-    configuration.busyTimeout = .milliseconds(200)
-    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let ledger = try await fixture.open {
+      $0.busyTimeout = .milliseconds(200)
+    }
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
     let before = try await ledger.send(Fixture.mail(to: user, credits: 3), as: .service)
     let shell = try ForeignLock(path: fixture.path)
@@ -113,9 +113,8 @@ struct FaultTests {
   )
   func foreignLockOnProjections() async throws {
     let fixture = try Fixture()
-    var configuration = fixture.configuration
-    configuration.busyTimeout = .milliseconds(100)
-    var ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let shortBusyTimeout: (inout LedgerConfiguration) -> Void = { $0.busyTimeout = .milliseconds(100) }
+    var ledger = try await fixture.open(configuring: shortBusyTimeout)
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
     await ledger.waitForProjections()
     let shell = try ForeignLock(path: fixture.path + "-projections")
@@ -128,7 +127,7 @@ struct FaultTests {
     let again = try ForeignLock(path: fixture.path + "-projections")
     await ledger.close()
     again.release()
-    ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    ledger = try await fixture.open(configuring: shortBusyTimeout)
     #expect(try await ledger.reader.balance(userID: user, as: .service).credits == 294)
     await ledger.close()
     #expect(try await LedgerReader.open(path: fixture.path).verify(as: .service).ok)

@@ -133,10 +133,10 @@ struct ProjectionLagTests {
   @Test("with a long lag bound the file's projection trails, yet the ledger's reader sees every write")
   func readerSeesOwnWritesDespiteLag() async throws {
     let fixture = try Fixture()
-    var configuration = fixture.configuration
-    configuration.limits.projectionLagMax = .seconds(3600)
-    configuration.limits.projectionBatchEventsMax = 1_000_000
-    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let ledger = try await fixture.open {
+      $0.limits.projectionLagMax = .seconds(3600)
+      $0.limits.projectionBatchEventsMax = 1_000_000
+    }
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
     let receipt = try await ledger.send(Fixture.mail(to: user, credits: 9), as: .service)
     let stale = try LedgerReader.open(path: fixture.path)
@@ -168,10 +168,10 @@ struct ProjectionLagTests {
   @Test("catch-ups of a few events each still bring a waiting reader every write, and close catches up")
   func smallCatchUps() async throws {
     let fixture = try Fixture()
-    var configuration = fixture.configuration
-    configuration.limits.projectionBatchEventsMax = 3
-    configuration.limits.projectionLagMax = .seconds(3600)
-    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let ledger = try await fixture.open {
+      $0.limits.projectionBatchEventsMax = 3
+      $0.limits.projectionLagMax = .seconds(3600)
+    }
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
     for _ in 0..<20 { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
     #expect(
@@ -190,11 +190,11 @@ struct ProjectionLagTests {
 struct ProjectionFileTests {
   /// A ledger whose projections stay behind for an hour unless a reader asks.
   static func lagging(_ fixture: Fixture, backlog: Int = 65_536) async throws -> Ledger {
-    var configuration = fixture.configuration
-    configuration.limits.projectionLagMax = .seconds(3600)
-    configuration.limits.projectionBatchEventsMax = 1_000_000
-    configuration.limits.projectionBacklogEventsMax = backlog
-    return try await Ledger.open(path: fixture.path, configuration: configuration)
+    return try await fixture.open {
+      $0.limits.projectionLagMax = .seconds(3600)
+      $0.limits.projectionBatchEventsMax = 1_000_000
+      $0.limits.projectionBacklogEventsMax = backlog
+    }
   }
 
   @Test("a refund finds a mail the projections do not have yet, and only once")

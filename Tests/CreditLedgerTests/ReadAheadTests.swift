@@ -8,16 +8,14 @@ import Testing
 struct ReadAheadTests {
   /// The fixture's configuration with replays in chunks of three events, so that a history
   /// of a dozen is read ahead in four chunks.
-  static func smallChunks(_ fixture: Fixture) -> LedgerConfiguration {
-    var configuration = fixture.configuration
+  static func smallChunks(_ configuration: inout LedgerConfiguration) {
     configuration.limits.replayChunkEventsMax = 3
-    return configuration
   }
 
   @Test("a rebuild read ahead in chunks gives identical tables, and verify agrees")
   func rebuildInChunks() async throws {
     let fixture = try Fixture()
-    let ledger = try await Ledger.open(path: fixture.path, configuration: Self.smallChunks(fixture))
+    let ledger = try await fixture.open(configuring: Self.smallChunks)
     _ = try await ProjectionTests.populate(ledger)
     await ledger.waitForProjections()
     let before = try fixture.projectionDump()
@@ -42,7 +40,7 @@ struct ReadAheadTests {
     for suffix in ["", "-wal", "-shm"] {
       try? FileManager.default.removeItem(atPath: fixture.path + "-projections" + suffix)
     }
-    ledger = try await Ledger.open(path: fixture.path, configuration: Self.smallChunks(fixture))
+    ledger = try await fixture.open(configuring: Self.smallChunks)
     #expect(try await ledger.reader.balance(userID: kept, as: .service).credits == 328)
     await ledger.close()
     #expect(try fixture.projectionDump() == before)
@@ -60,7 +58,7 @@ struct ReadAheadTests {
       fixture,
       "UPDATE events SET payload = replace(payload, '\"credits_after\":328', '\"credits_after\":999') WHERE seq = 9"
     )
-    ledger = try await Ledger.open(path: fixture.path, configuration: Self.smallChunks(fixture))
+    ledger = try await fixture.open(configuring: Self.smallChunks)
     let thrown = await #expect(throws: LedgerError.self) { try await ledger.rebuildProjections() }
     guard case .corruptLog(let seq, _) = thrown else {
       Issue.record("expected corruptLog, got \(String(describing: thrown))")

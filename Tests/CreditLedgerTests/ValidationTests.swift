@@ -105,9 +105,9 @@ struct ValidationTests {
   @Test("a grant past the balance limit is refused")
   func balanceLimit() async throws {
     let fixture = try Fixture()
-    var configuration = fixture.configuration
-    configuration.limits.creditsBalanceMax = 1_000
-    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let ledger = try await fixture.open {
+      $0.limits.creditsBalanceMax = 1_000
+    }
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
     await #expect(throws: Rejection.creditsBalanceLimitExceeded(currentCredits: 300)) {
       try await ledger.grant(userID: user, credits: 701, as: .service)

@@ -10,9 +10,9 @@ struct WALBoundTests {
   )
   func walRestartsUnderLoad() async throws {
     let fixture = try Fixture()
-    var configuration = fixture.configuration
-    configuration.limits.walBytesMax = 64 << 10
-    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let ledger = try await fixture.open {
+      $0.limits.walBytesMax = 64 << 10
+    }
     let user = try await ledger.signUp(email: "ada@example.com", credits: 1_000_000, as: .service).id
     let wal = fixture.path + "-wal"
     let restarts = Restarts()

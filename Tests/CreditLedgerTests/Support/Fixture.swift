@@ -46,6 +46,13 @@ struct Fixture {
     try await Ledger.open(path: path, configuration: configuration)
   }
 
+  /// Opens the ledger with the fixture's configuration as `configure` changes it.
+  func open(configuring configure: (inout LedgerConfiguration) -> Void) async throws -> Ledger {
+    var configuration = configuration
+    configure(&configuration)
+    return try await Ledger.open(path: path, configuration: configuration)
+  }
+
   /// A raw GRDB connection to the same file, to look at (or tamper with) what is stored.
   func raw() throws -> DatabaseQueue {
     try Self.raw(path: path)
