@@ -45,6 +45,14 @@ extension LedgerRoutes {
         return try JSONResponse.make(try await ledger.reader.profile(userID: id, as: principal(context)))
       }
     }
+    // The ledger's reader answers a balance from the writer's durable balances in memory:
+    // the cheap read a client polls after each send, never waiting for the projections.
+    api.get("/users/:id/balance") { _, context in
+      try await handling {
+        let id = try id(context)
+        return try JSONResponse.make(try await ledger.reader.balance(userID: id, as: principal(context)))
+      }
+    }
     api.post("/users/:id/credits") { request, context in
       try await handling {
         try requireService(context)

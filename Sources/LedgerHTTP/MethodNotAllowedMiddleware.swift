@@ -8,7 +8,7 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
   static var routes: [(template: [Substring], methods: [HTTPRequest.Method])] {
     [
       ("/health", [.get]), ("/metrics", [.get]), ("/openapi.yaml", [.get]), ("/v1/users", [.post]),
-      ("/v1/profile", [.get, .patch]), ("/v1/users/{id}/profile", [.get]),
+      ("/v1/profile", [.get, .patch]), ("/v1/users/{id}/profile", [.get]), ("/v1/users/{id}/balance", [.get]),
       ("/v1/users/{id}/credits", [.post]),
       ("/v1/users/{id}", [.delete]), ("/v1/users/{id}/statement", [.get]), ("/v1/mails", [.get, .post]),
       ("/v1/mails/stats", [.get]), ("/v1/mails/{id}", [.get]), ("/v1/mails/{id}/refund", [.post]),

@@ -33,6 +33,9 @@ struct RouteTests {
         sent.status == .created && sent.json["success"] as? Bool == true
           && sent.json["remaining_credits"] as? Int == 295)
       let mailID = try #require(sent.json["mail_id"] as? String)
+      let balance = try await client.call(.get, "/v1/users/\(id)/balance", token: ada)
+      #expect(balance.status == .ok && balance.json["credits"] as? Int == 295)
+      #expect(balance.json["user_id"] as? String == id)
       _ = try await client.call(
         .post, "/v1/mails", token: service,
         json: Self.mail.replacingOccurrences(of: "}", with: #","user_id":"\#(id)"}"#))
@@ -57,6 +60,7 @@ struct RouteTests {
       #expect((events.json["items"] as? [Any])?.count == 3 && events.json["next_after_seq"] as? Int == 3)
       #expect(try await client.call(.delete, "/v1/users/\(id)", token: service).status == .ok)
       #expect(try await client.call(.get, "/v1/users/\(id)/profile", token: service).status == .notFound)
+      #expect(try await client.call(.get, "/v1/users/\(id)/balance", token: service).status == .notFound)
     }
   }
 
@@ -117,6 +121,11 @@ struct RouteTests {
       #expect(
         try await client.call(.get, "/v1/users/\(bob.lowercased)/profile", token: adaToken).status
           == .notFound)
+      let othersBalance = try await client.call(.get, "/v1/users/\(bob.lowercased)/balance", token: adaToken)
+      let missingBalance = try await client.call(
+        .get, "/v1/users/\(UUID().lowercased)/balance", token: adaToken)
+      #expect(othersBalance.status == .notFound && missingBalance.status == .notFound)
+      #expect(othersBalance.json["error"] as? String == missingBalance.json["error"] as? String)
       #expect(
         try await client.call(.get, "/v1/users/\(bob.lowercased)/statement", token: adaToken).status
           == .notFound)
