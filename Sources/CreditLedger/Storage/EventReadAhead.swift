@@ -91,6 +91,8 @@ final class EventReadAhead: Sendable {
   }
 
   private func send(_ item: Item) throws {
+    // Checked before waiting too: once cancelled, at most one wait (the one `cancel` wakes).
+    if channel.withLock({ $0.cancelled }) { throw CancellationError() }
     free.wait()
     let cancelled = channel.withLock { channel in
       if !channel.cancelled { channel.items.append(item) }
