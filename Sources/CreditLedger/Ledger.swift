@@ -17,7 +17,9 @@ import GRDB
 public final class Ledger: Sendable {
   /// The database file.
   public let path: String
-  /// Queries on concurrent WAL readers; they never wait for the writer.
+  /// Queries on concurrent WAL readers; they never wait for the writer. A balance comes from
+  /// the writer's durable balances in memory; every other query first waits until the
+  /// projections hold the writes acknowledged before it.
   public let reader: LedgerReader
   let configuration: LedgerConfiguration
   let writer: Writer
