@@ -273,9 +273,7 @@ struct ProjectionFileTests {
     _ = try await ProjectionTests.populate(ledger)
     await ledger.close()
     let before = try fixture.projectionDump()
-    for suffix in ["", "-wal", "-shm"] {
-      try? FileManager.default.removeItem(atPath: fixture.path + "-projections" + suffix)
-    }
+    fixture.removeProjectionsFile()
     #expect(throws: LedgerError.self) { _ = try LedgerReader.open(path: fixture.path) }
     ledger = try await fixture.open()
     await ledger.close()
@@ -348,9 +346,7 @@ struct ProjectionFileTests {
         email: "u\(n)@example.com", userID: Fixture.id(UInt64(500 + n)), as: .service)
     }
     await otherLedger.close()
-    for suffix in ["", "-wal", "-shm"] {
-      try? FileManager.default.removeItem(atPath: fixture.path + "-projections" + suffix)
-    }
+    fixture.removeProjectionsFile()
     try FileManager.default.copyItem(
       atPath: other.path + "-projections", toPath: fixture.path + "-projections")
     ledger = try await fixture.open()

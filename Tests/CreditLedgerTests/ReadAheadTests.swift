@@ -37,9 +37,7 @@ struct ReadAheadTests {
     let (kept, _) = try await ProjectionTests.populate(ledger)
     await ledger.close()
     let before = try fixture.projectionDump()
-    for suffix in ["", "-wal", "-shm"] {
-      try? FileManager.default.removeItem(atPath: fixture.path + "-projections" + suffix)
-    }
+    fixture.removeProjectionsFile()
     ledger = try await fixture.open(configuring: Self.smallChunks)
     #expect(try await ledger.reader.balance(userID: kept, as: .service).credits == 328)
     await ledger.close()

@@ -53,6 +53,13 @@ struct Fixture {
     return try await Ledger.open(path: path, configuration: configuration)
   }
 
+  /// Deletes the projections file and its WAL and shared memory, as if it had been lost.
+  func removeProjectionsFile() {
+    for suffix in ["", "-wal", "-shm"] {
+      try? FileManager.default.removeItem(atPath: path + "-projections" + suffix)
+    }
+  }
+
   /// A raw GRDB connection to the same file, to look at (or tamper with) what is stored.
   func raw() throws -> DatabaseQueue {
     try Self.raw(path: path)
