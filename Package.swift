@@ -29,8 +29,10 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
+        "CLedgerSQLite",
       ]
     ),
+    .target(name: "CLedgerSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(name: "LedgerLoad", dependencies: ["CreditLedger"]),
     .target(
       name: "LedgerHTTP",

@@ -103,6 +103,7 @@ public final class Ledger: Sendable {
       try db.execute(sql: "PRAGMA synchronous = \(WriterCore.connectionSynchronous(configuration))")
       // Checkpoints run on the Checkpointer's thread, never inside a commit a caller waits on.
       try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+      try WriterCore.skipLogGuards(db)
       return try WriterCore(
         pool: pool, configuration: configuration, state: state, db: db,
         projections: ProjectionWriter(

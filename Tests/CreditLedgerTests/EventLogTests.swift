@@ -23,6 +23,33 @@ struct EventLogTests {
     #expect(try fixture.eventCount() == 1)
   }
 
+  @Test(
+    "while the writer runs (its own connection skips the log's checks), any other connection is still refused a bad row, an UPDATE and a DELETE"
+  )
+  func guardsHoldBesideTheWriter() async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open()
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let raw = try fixture.raw()
+    let refused = [
+      "UPDATE events SET payload = '{}'",
+      "DELETE FROM events",
+      // No hash-chain link (the trigger), then a kind outside the list and a short user id (CHECKs).
+      "INSERT INTO events (kind, user_id, recorded_at, payload) VALUES ('mail_sent', randomblob(16), 0, '{}')",
+      "INSERT INTO events (kind, user_id, recorded_at, payload, hash) VALUES ('gift', randomblob(16), 0, '{}', randomblob(32))",
+      "INSERT INTO events (kind, user_id, recorded_at, payload, hash) VALUES ('mail_sent', randomblob(8), 0, '{}', randomblob(32))",
+    ]
+    for sql in refused {
+      #expect(throws: DatabaseError.self, "\(sql)") { try raw.write { try $0.execute(sql: sql) } }
+    }
+    try raw.close()
+    // The writer's own appends still pass every check a replay makes.
+    _ = try await ledger.send(Fixture.mail(to: user), as: .service)
+    #expect(try await ledger.reader.verify(as: .service).ok)
+    #expect(try await ledger.reader.events(as: .service).map(\.seq) == [1, 2])
+    await ledger.close()
+  }
+
   @Test("each write command appends exactly one event, a send included")
   func oneEventPerCommand() async throws {
     let fixture = try Fixture()
