@@ -5,7 +5,7 @@ import Prometheus
 
 /// The server's Prometheus metrics, in a registry of its own (no global bootstrap, so several
 /// servers can live in one process, as the tests run them): deductions accepted and rejected,
-/// batch sizes, commit latency, writer queue depth, database size.
+/// batch sizes, commit latency, writer queue depth, projection lag, database size.
 public final class LedgerMetrics: Sendable {
   private let registry = PrometheusCollectorRegistry()
   private let accepted: Counter
@@ -15,6 +15,7 @@ public final class LedgerMetrics: Sendable {
   private let databaseBytes: Gauge
   private let committedSeq: Gauge
   private let projectedSeq: Gauge
+  private let projectionLag: Gauge
 
   /// A new registry with the ledger's metrics.
   public init() {
@@ -36,6 +37,9 @@ public final class LedgerMetrics: Sendable {
     committedSeq = registry.makeGauge(descriptor: Self.name("committed_seq", nil, "Last committed event"))
     projectedSeq = registry.makeGauge(
       descriptor: Self.name("projected_seq", nil, "Last event in the projections"))
+    projectionLag = registry.makeGauge(
+      descriptor: Self.name(
+        "projection_lag", "seconds", "How long the oldest event not in the projections yet has waited"))
   }
 
   private static func name(_ metric: String, _ unit: String?, _ help: String) -> MetricNameDescriptor {
@@ -63,6 +67,10 @@ public final class LedgerMetrics: Sendable {
     queueDepth.set(Int64(statistics.queueDepth))
     committedSeq.set(statistics.committedSeq)
     projectedSeq.set(statistics.projectedSeq)
+    projectionLag.set(
+      Double(statistics.projectionLag.components.seconds) + Double(
+        statistics.projectionLag.components.attoseconds)
+        / 1e18)
     databaseBytes.set(ledger.storageBytes)
     var buffer: [UInt8] = []
     registry.emit(into: &buffer)

@@ -182,21 +182,14 @@ public struct LoadRun: Sendable {
     return (latencies, rejected)
   }
 
-  /// Every 2 ms, notes the last committed event and the time; each note is settled when the
-  /// projections reach its event. Returns the waits in milliseconds, once cancelled.
+  /// Every 2 ms, reads how long the oldest event the projections do not hold yet has waited
+  /// (``WriterStatistics/projectionLag``, stamped by the ledger when its batch committed, so
+  /// a sample taken late is not a longer lag). Returns the samples in milliseconds, once
+  /// cancelled.
   static func sampleProjectionLag(_ ledger: Ledger) async -> [Double] {
-    var open: [(seq: Int64, at: ContinuousClock.Instant)] = []
     var lags: [Double] = []
     while !Task.isCancelled {
-      let statistics = ledger.statistics
-      let now = ContinuousClock.now
-      while let first = open.first, first.seq <= statistics.projectedSeq {
-        lags.append(seconds(first.at.duration(to: now)) * 1000)
-        open.removeFirst()
-      }
-      if statistics.committedSeq > statistics.projectedSeq, open.last?.seq != statistics.committedSeq {
-        open.append((statistics.committedSeq, now))
-      }
+      lags.append(seconds(ledger.statistics.projectionLag) * 1000)
       try? await Task.sleep(for: .milliseconds(2))
     }
     return lags

@@ -150,6 +150,32 @@ struct ProjectionLagTests {
     await ledger.close()
   }
 
+  @Test(
+    "the lag statistic is the age of the oldest event the projections lack: zero when they hold every one, growing while they trail, zero once they catch up"
+  )
+  func lagStatistic() async throws {
+    let ledger = try await Fixture().open {
+      $0.limits.projectionLagMax = .seconds(3600)
+      $0.limits.projectionBatchEventsMax = 1_000_000
+    }
+    #expect(ledger.statistics.projectionLag == .zero)
+    let before = ContinuousClock.now
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    try await Task.sleep(for: .milliseconds(30))
+    _ = try await ledger.send(Fixture.mail(to: user), as: .service)
+    let first = ledger.statistics.projectionLag
+    // The signup's batch is the oldest waiting: the lag counts from it, not from the send.
+    #expect(first >= .milliseconds(30))
+    #expect(first <= before.duration(to: .now))
+    try await Task.sleep(for: .milliseconds(20))
+    #expect(ledger.statistics.projectionLag >= first + .milliseconds(20))
+    // A read through the library brings on a catch-up.
+    _ = try await ledger.reader.history(userID: user, query: HistoryQuery(limit: 10), as: .service)
+    #expect(ledger.statistics.projectedSeq == ledger.statistics.committedSeq)
+    #expect(ledger.statistics.projectionLag == .zero)
+    await ledger.close()
+  }
+
   @Test("with the default bound, an outside reader sees a write within the lag")
   func outsideReaderCatchesUp() async throws {
     let fixture = try Fixture()

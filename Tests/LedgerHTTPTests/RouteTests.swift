@@ -210,7 +210,7 @@ struct RouteTests {
         "ledger_deductions_accepted_total 1",
         "ledger_deductions_rejected_total{reason=\"insufficient_credits\"} 1",
         "ledger_batch_commands_bucket", "ledger_commit_seconds_bucket", "ledger_writer_queue_depth",
-        "ledger_database_bytes",
+        "ledger_database_bytes", "ledger_projection_lag_seconds",
       ] {
         #expect(metrics.contains(name), "\(name)")
       }

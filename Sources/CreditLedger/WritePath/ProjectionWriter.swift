@@ -19,6 +19,9 @@ final class ProjectionWriter: Sendable {
   private struct State: ~Copyable {
     /// Committed events not projected yet, oldest first.
     var events: [Event] = []
+    /// When each batch among `events` was handed over (committed): its last event and the
+    /// time, oldest first. The first says how long the projections have trailed the log.
+    var handedOver: [(lastSeq: Int64, at: ContinuousClock.Instant)] = []
     var durableSeq: Int64
     /// When the last catch-up began.
     var lastStart = ContinuousClock.now
@@ -28,6 +31,12 @@ final class ProjectionWriter: Sendable {
     var stopping = false
     /// The thread has ended: a rebuild asked for now would never run.
     var finished = false
+
+    /// Drops the events up to `seq`, and their batches' times: the projections hold them.
+    mutating func forget(through seq: Int64) {
+      events.removeFirst(events.prefix { $0.seq <= seq }.count)
+      handedOver.removeFirst(handedOver.prefix { $0.lastSeq <= seq }.count)
+    }
   }
 
   private struct Rebuild {
@@ -82,10 +91,22 @@ final class ProjectionWriter: Sendable {
   /// How many committed events wait for the projections.
   var backlog: Int { state.withLock { $0.events.count } }
 
+  /// How long the oldest committed event the projections do not hold has waited since its
+  /// batch committed; zero when they hold every one. Read at any moment, it is the lag a
+  /// reader of the projections sees then, whoever asks and however late.
+  var lag: Duration {
+    let since = state.withLock { $0.handedOver.first?.at }
+    return since.map { $0.duration(to: .now) } ?? .zero
+  }
+
   /// Hands over a committed batch's new events, in order.
   func append(_ events: [Event]) {
-    guard !events.isEmpty else { return }
-    state.withLock { $0.events.append(contentsOf: events) }
+    guard let last = events.last else { return }
+    let now = ContinuousClock.now
+    state.withLock { state in
+      state.events.append(contentsOf: events)
+      state.handedOver.append((last.seq, now))
+    }
   }
 
   /// Every event up to `seq` is durable now: it may be projected.
@@ -210,7 +231,7 @@ final class ProjectionWriter: Sendable {
     } catch {
       return false
     }
-    state.withLock { $0.events.removeFirst(events.count) }
+    state.withLock { $0.forget(through: events.last!.seq) }
     return true
   }
 
@@ -231,7 +252,7 @@ final class ProjectionWriter: Sendable {
       }
       return count
     }
-    state.withLock { $0.events.removeAll { $0.seq <= seq } }
+    state.withLock { $0.forget(through: seq) }
     return count
   }
 

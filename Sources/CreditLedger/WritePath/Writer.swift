@@ -140,7 +140,7 @@ final class Writer: Sendable {
       batches: batchesCommitted.load(ordering: .relaxed),
       commands: commandsCommitted.load(ordering: .relaxed), queueDepth: depth,
       committedSeq: committed, projectedSeq: projected, durableSeq: syncer?.durable ?? committed,
-      syncs: syncer?.syncCount ?? 0)
+      syncs: syncer?.syncCount ?? 0, projectionLag: core.projections.lag)
   }
 
   /// Stops taking commands, commits what is queued, catches the projections up, and returns

@@ -17,6 +17,10 @@ public struct WriterStatistics: Sendable, Hashable {
   /// `fdatasync` calls of the WAL so far: fewer than batches when batches committed while the
   /// previous sync ran.
   public var syncs: Int
+  /// How long the oldest committed event the projections do not hold yet has waited since
+  /// its batch committed: zero when they hold every one. Sampled over time, its peaks are
+  /// the lag a query of the projections can see.
+  public var projectionLag: Duration
 
   /// Commands per batch on average.
   public var averageBatchSize: Double { batches == 0 ? 0 : Double(commands) / Double(batches) }
