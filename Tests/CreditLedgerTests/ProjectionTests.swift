@@ -135,6 +135,7 @@ struct ProjectionLagTests {
     let fixture = try Fixture()
     let ledger = try await fixture.open {
       $0.limits.projectionLagMax = .seconds(3600)
+      $0.limits.projectionLagHoldMax = .seconds(3600)
       $0.limits.projectionBatchEventsMax = 1_000_000
     }
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
@@ -156,6 +157,7 @@ struct ProjectionLagTests {
   func lagStatistic() async throws {
     let ledger = try await Fixture().open {
       $0.limits.projectionLagMax = .seconds(3600)
+      $0.limits.projectionLagHoldMax = .seconds(3600)
       $0.limits.projectionBatchEventsMax = 1_000_000
     }
     #expect(ledger.statistics.projectionLag == .zero)
@@ -197,6 +199,7 @@ struct ProjectionLagTests {
     let ledger = try await fixture.open {
       $0.limits.projectionBatchEventsMax = 3
       $0.limits.projectionLagMax = .seconds(3600)
+      $0.limits.projectionLagHoldMax = .seconds(3600)
     }
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
     for _ in 0..<20 { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
@@ -218,6 +221,7 @@ struct ProjectionFileTests {
   static func lagging(_ fixture: Fixture, backlog: Int = 65_536) async throws -> Ledger {
     return try await fixture.open {
       $0.limits.projectionLagMax = .seconds(3600)
+      $0.limits.projectionLagHoldMax = .seconds(3600)
       $0.limits.projectionBatchEventsMax = 1_000_000
       $0.limits.projectionBacklogEventsMax = backlog
     }
@@ -268,6 +272,30 @@ struct ProjectionFileTests {
     await ledger.close()
     #expect(
       try await LedgerReader.open(path: fixture.path).balance(userID: user, as: .service).credits == 280)
+  }
+
+  @Test(
+    "the writer holds a batch while the projections trail by more than the hold bound, until they catch up, and the send lands"
+  )
+  func lagHold() async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open {
+      // No timed catch-up for an hour: only the hold can make the projections move.
+      $0.limits.projectionLagMax = .seconds(3600)
+      $0.limits.projectionBatchEventsMax = 1_000_000
+      $0.limits.projectionLagHoldMax = .seconds(1)
+    }
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    // A catch-up commits now: the projections are moving, not stopped.
+    await ledger.waitForProjections()
+    _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service)
+    try await Task.sleep(for: .milliseconds(1200))
+    #expect(ledger.statistics.projectedSeq == 1)
+    let receipt = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service)
+    // The batch before this send's was projected before it was committed.
+    #expect(ledger.statistics.projectedSeq >= 2)
+    #expect(receipt.remainingCredits == 298)
+    await ledger.close()
   }
 
   @Test("a file that holds its projections is split when a writer opens it, rows unchanged")

@@ -32,6 +32,12 @@ public struct Limits: Sendable, Hashable {
   /// Most committed events that may wait for the projections: the writer stops appending
   /// until they catch up (a full disk under the projections file, a host that starves them).
   public var projectionBacklogEventsMax = 65_536
+  /// Most the projections may trail the log (``WriterStatistics/projectionLag``) before the
+  /// writer holds its next batch until they catch up: on a host whose cores the writer and
+  /// its callers keep busy, the projections thread would otherwise fall further behind.
+  /// Callers wait meanwhile, and the next batch is larger. Projections that stopped
+  /// committing for four times this (a lock held from outside) do not hold the writer.
+  public var projectionLagHoldMax: Duration = .milliseconds(30)
   /// Length of the log's WAL at which the checkpointer makes the next commit start it over
   /// (a RESTART checkpoint). Under steady load it would otherwise grow without end; past
   /// this it is reused, and writes over existing blocks sync faster than appends.

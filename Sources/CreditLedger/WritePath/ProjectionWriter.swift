@@ -22,6 +22,8 @@ final class ProjectionWriter: Sendable {
     /// When each batch among `events` was handed over (committed): its last event and the
     /// time, oldest first. The first says how long the projections have trailed the log.
     var handedOver: [(lastSeq: Int64, at: ContinuousClock.Instant)] = []
+    /// When the last catch-up (or rebuild) committed.
+    var lastCommit = ContinuousClock.now
     var durableSeq: Int64
     /// When the last catch-up began.
     var lastStart = ContinuousClock.now
@@ -36,6 +38,7 @@ final class ProjectionWriter: Sendable {
     mutating func forget(through seq: Int64) {
       events.removeFirst(events.prefix { $0.seq <= seq }.count)
       handedOver.removeFirst(handedOver.prefix { $0.lastSeq <= seq }.count)
+      lastCommit = .now
     }
   }
 
@@ -97,6 +100,18 @@ final class ProjectionWriter: Sendable {
   var lag: Duration {
     let since = state.withLock { $0.handedOver.first?.at }
     return since.map { $0.duration(to: .now) } ?? .zero
+  }
+
+  /// Whether the writer should hold its next batch: the projections trail the log by more
+  /// than `lagMax` while they keep committing (one did within four times `lagMax`). Held,
+  /// the writer leaves the cores to them; projections that stopped (a lock held from outside,
+  /// a full disk) do not hold deductions, which go on up to the backlog bound.
+  func holdsWriter(lagMax: Duration) -> Bool {
+    let now = ContinuousClock.now
+    return state.withLock { state in
+      guard let oldest = state.handedOver.first else { return false }
+      return oldest.at.duration(to: now) > lagMax && state.lastCommit.duration(to: now) < lagMax * 4
+    }
   }
 
   /// Hands over a committed batch's new events, in order.

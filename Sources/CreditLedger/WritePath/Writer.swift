@@ -188,7 +188,7 @@ final class Writer: Sendable {
     if let failure = syncer?.failure {
       results = batch.map { _ in .failure(failure) }
     } else {
-      core.awaitProjectionBacklog()
+      core.awaitProjections()
       gate.pass()
       (results, changes) = core.commit(batch)
     }

@@ -92,9 +92,13 @@ final class WriterCore: @unchecked Sendable {
     head = undo.head
   }
 
-  /// Waits while ``Limits/projectionBacklogEventsMax`` events wait for the projections.
-  func awaitProjectionBacklog() {
-    while projections.backlog >= configuration.limits.projectionBacklogEventsMax {
+  /// Waits while ``Limits/projectionBacklogEventsMax`` events wait for the projections, or
+  /// while they trail the log by more than ``Limits/projectionLagHoldMax`` and keep moving.
+  func awaitProjections() {
+    let limits = configuration.limits
+    while projections.backlog >= limits.projectionBacklogEventsMax
+      || projections.holdsWriter(lagMax: limits.projectionLagHoldMax)
+    {
       projections.request()
       Thread.sleep(forTimeInterval: 0.002)
     }
