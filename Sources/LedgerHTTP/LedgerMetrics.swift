@@ -67,10 +67,7 @@ public final class LedgerMetrics: Sendable {
     queueDepth.set(Int64(statistics.queueDepth))
     committedSeq.set(statistics.committedSeq)
     projectedSeq.set(statistics.projectedSeq)
-    projectionLag.set(
-      Double(statistics.projectionLag.components.seconds) + Double(
-        statistics.projectionLag.components.attoseconds)
-        / 1e18)
+    projectionLag.set(statistics.projectionLag / .seconds(1))
     databaseBytes.set(ledger.storageBytes)
     var buffer: [UInt8] = []
     registry.emit(into: &buffer)

@@ -42,6 +42,8 @@ final class Writer: Sendable {
   private let queue: Mutex<Queue>
   private let wake = DispatchSemaphore(value: 0)
   private let core: WriterCore
+  /// The core's projection writer, which any thread may ask (the core is the writer thread's).
+  private let projections: ProjectionWriter
   private let batchCommandsMax: Int
   private let batchesCommitted = Atomic<Int>(0)
   private let commandsCommitted = Atomic<Int>(0)
@@ -65,6 +67,7 @@ final class Writer: Sendable {
     self.batchCommandsMax = batchCommandsMax
     self.onBatchCommitted = onBatchCommitted
     let projections = core.projections
+    self.projections = projections
     syncer =
       core.configuration.synchronous == .full
       ? Syncer(
@@ -99,7 +102,7 @@ final class Writer: Sendable {
   /// Rebuilds the projections on their own thread while appends go on; returns events replayed.
   func rebuild(progress: ProgressHandler? = nil) async throws -> Int64 {
     guard !queue.withLock({ $0.closing }) else { throw LedgerError.closed }
-    return try await core.projections.rebuild(progress: progress)
+    return try await projections.rebuild(progress: progress)
   }
 
   private func enqueue(onClosed: () -> Void, _ add: (inout Queue) -> Void) {
@@ -127,7 +130,7 @@ final class Writer: Sendable {
         queue.projectionWaiters.append((target, continuation))
         return false
       }
-      if ready { continuation.resume() } else { core.projections.request() }
+      if ready { continuation.resume() } else { projections.request() }
     }
   }
 
@@ -140,7 +143,7 @@ final class Writer: Sendable {
       batches: batchesCommitted.load(ordering: .relaxed),
       commands: commandsCommitted.load(ordering: .relaxed), queueDepth: depth,
       committedSeq: committed, projectedSeq: projected, durableSeq: syncer?.durable ?? committed,
-      syncs: syncer?.syncCount ?? 0, projectionLag: core.projections.lag)
+      syncs: syncer?.syncCount ?? 0, projectionLag: projections.lag)
   }
 
   /// Stops taking commands, commits what is queued, catches the projections up, and returns
