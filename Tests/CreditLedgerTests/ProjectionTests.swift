@@ -133,11 +133,7 @@ struct ProjectionLagTests {
   @Test("with a long lag bound the file's projection trails, yet the ledger's reader sees every write")
   func readerSeesOwnWritesDespiteLag() async throws {
     let fixture = try Fixture()
-    let ledger = try await fixture.open {
-      $0.limits.projectionLagMax = .seconds(3600)
-      $0.limits.projectionLagHoldMax = .seconds(3600)
-      $0.limits.projectionBatchEventsMax = 1_000_000
-    }
+    let ledger = try await ProjectionFileTests.lagging(fixture)
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
     let receipt = try await ledger.send(Fixture.mail(to: user, credits: 9), as: .service)
     let stale = try LedgerReader.open(path: fixture.path)
@@ -155,11 +151,7 @@ struct ProjectionLagTests {
     "the lag statistic is the age of the oldest event the projections lack: zero when they hold every one, growing while they trail, zero once they catch up"
   )
   func lagStatistic() async throws {
-    let ledger = try await Fixture().open {
-      $0.limits.projectionLagMax = .seconds(3600)
-      $0.limits.projectionLagHoldMax = .seconds(3600)
-      $0.limits.projectionBatchEventsMax = 1_000_000
-    }
+    let ledger = try await ProjectionFileTests.lagging(try Fixture())
     #expect(ledger.statistics.projectionLag == .zero)
     let before = ContinuousClock.now
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
