@@ -246,7 +246,7 @@ final class ProjectionWriter: Sendable {
     } catch {
       return false
     }
-    state.withLock { $0.forget(through: events.last!.seq) }
+    committed(through: events.last!.seq)
     return true
   }
 
@@ -267,12 +267,19 @@ final class ProjectionWriter: Sendable {
       }
       return count
     }
-    state.withLock { $0.forget(through: seq) }
+    committed(through: seq)
     return count
   }
 
-  private func publish(_ seq: Int64) {
+  /// The file holds every event up to `seq`, committed. The sequence number is stored before
+  /// the events leave the queue: whoever sees the lag gone (the writer's hold) then sees
+  /// ``projectedSeq`` at `seq` or past it.
+  private func committed(through seq: Int64) {
     projected.store(seq, ordering: .releasing)
+    state.withLock { $0.forget(through: seq) }
+  }
+
+  private func publish(_ seq: Int64) {
     listener.withLock { $0 }?(seq)
   }
 }
