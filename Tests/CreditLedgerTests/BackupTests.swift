@@ -29,7 +29,8 @@ struct BackupTests {
           }
         }
       }
-      try await Task.sleep(for: .milliseconds(200))
+      // Some sends acknowledged, however loaded the machine, before the backup starts.
+      while load.acknowledged.withLock({ $0.count }) < 16 { try await Task.sleep(for: .milliseconds(10)) }
       let before = load.acknowledged.withLock { Set($0) }
       let backup = try await ledger.reader.backup(to: backupPath, as: .service)
       try await Task.sleep(for: .milliseconds(100))
