@@ -219,6 +219,27 @@ struct ProjectionFileTests {
     }
   }
 
+  @Test(
+    "projections waiting out their lag bound are woken when a full catch-up is ready, not before",
+    .timeLimit(.minutes(1)))
+  func fullCatchUpWakes() async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open {
+      $0.limits.projectionLagMax = .seconds(3600)
+      $0.limits.projectionLagHoldMax = .seconds(3600)
+      $0.limits.projectionBatchEventsMax = 4
+    }
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    for _ in 0..<2 { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
+    try await Task.sleep(for: .milliseconds(50))
+    #expect(ledger.statistics.projectedSeq == 0)
+    // The fourth durable event makes a full catch-up: no read and no timer asks for it.
+    _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service)
+    while ledger.statistics.projectedSeq < 4 { try await Task.sleep(for: .milliseconds(5)) }
+    #expect(ledger.statistics.projectedSeq == 4)
+    await ledger.close()
+  }
+
   @Test("a refund finds a mail the projections do not have yet, and only once")
   func refundBeforeProjection() async throws {
     let fixture = try Fixture()

@@ -71,6 +71,21 @@ struct WriterTests {
     await ledger.close()
   }
 
+  @Test(
+    "a writer that never parks on its empty queue, and one that parks at once, both take commands after a pause and close",
+    .timeLimit(.minutes(1)), arguments: [Duration.zero, .seconds(3600)])
+  func idleSpin(spinMax: Duration) async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open { $0.limits.writerIdleSpinMax = spinMax }
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    try await Task.sleep(for: .milliseconds(20))
+    #expect(try await ledger.send(Fixture.mail(to: user, credits: 5), as: .service).remainingCredits == 295)
+    try await Task.sleep(for: .milliseconds(20))
+    // Closing while the writer looks at its empty queue: it must see the close, not spin on.
+    await ledger.close()
+    #expect(try fixture.eventCount() == 2)
+  }
+
   @Test("a closed ledger refuses commands and appends nothing")
   func closedLedgerRefuses() async throws {
     let fixture = try Fixture()

@@ -30,6 +30,8 @@ final class ProjectionWriter: Sendable {
     var requested = false
     var rebuilds: [Rebuild] = []
     var sleeping = false
+    /// The sleep ends by itself when the lag bound is up: events are waiting.
+    var sleepingTimed = false
     var stopping = false
     /// The thread has ended: a rebuild asked for now would never run.
     var finished = false
@@ -125,8 +127,22 @@ final class ProjectionWriter: Sendable {
   }
 
   /// Every event up to `seq` is durable now: it may be projected.
+  ///
+  /// A thread in a timed sleep is left to it unless a full catch-up waits: it wakes within the
+  /// lag bound anyway. Woken for every batch, it cost the committing thread a futex wake per
+  /// commit — a seventh of the writer's time with one caller — and itself a wake-up to sleep
+  /// again.
   func durable(through seq: Int64) {
-    changeAndWake { $0.durableSeq = max($0.durableSeq, seq) }
+    let batchEventsMax = limits.projectionBatchEventsMax
+    let wasSleeping = state.withLock { state in
+      state.durableSeq = max(state.durableSeq, seq)
+      guard state.sleeping, !state.sleepingTimed || state.events.count >= batchEventsMax else {
+        return false
+      }
+      state.sleeping = false
+      return true
+    }
+    if wasSleeping { wake.signal() }
   }
 
   /// A reader waits for the projections: catch up now, whatever the lag.
@@ -229,6 +245,7 @@ final class ProjectionWriter: Sendable {
       }
       if state.stopping { return .stop }
       state.sleeping = true
+      state.sleepingTimed = ready > 0
       return .sleep(ready > 0 ? limits.projectionLagMax - waited : nil)
     }
   }

@@ -164,11 +164,21 @@ final class Writer: Sendable {
   }
 
   private func run() {
-    while let batch = nextBatch() {
-      if batch.isEmpty {
-        wake.wait()
-      } else {
+    // An empty queue is looked at again for up to `writerIdleSpinMax` before the thread
+    // parks: a caller answered a moment ago then enqueues without waking anyone.
+    let spinMax = core.configuration.limits.writerIdleSpinMax
+    var idleSince: ContinuousClock.Instant?
+    while true {
+      let park = idleSince.map { $0.duration(to: .now) >= spinMax } ?? (spinMax == .zero)
+      guard let batch = nextBatch(park: park) else { break }
+      if !batch.isEmpty {
+        idleSince = nil
         commit(batch)
+      } else if park {
+        wake.wait()
+        idleSince = nil
+      } else if idleSince == nil {
+        idleSince = .now
       }
     }
     syncer?.stop()
@@ -238,13 +248,13 @@ final class Writer: Sendable {
     for continuation in ready { continuation.resume() }
   }
 
-  /// The commands waiting, up to the batch limit: empty when there are none (the thread
-  /// sleeps), nil when the thread should stop.
-  private func nextBatch() -> [Request]? {
+  /// The commands waiting, up to the batch limit: empty when there are none (with `park`,
+  /// the thread then sleeps and the next command wakes it), nil when the thread should stop.
+  private func nextBatch(park: Bool) -> [Request]? {
     queue.withLock { queue in
       if queue.requests.isEmpty {
         if queue.closing { return nil }
-        queue.sleeping = true
+        queue.sleeping = park
         return []
       }
       if queue.requests.count <= batchCommandsMax {
