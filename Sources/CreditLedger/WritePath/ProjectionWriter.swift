@@ -254,10 +254,9 @@ final class ProjectionWriter: Sendable {
   private func project(_ events: [Event]) -> Bool {
     do {
       try store.writeWithoutTransaction { db in
-        try db.inTransaction(.deferred) {
+        try RawStatement.transaction(immediate: false, db) {
           try Projector.apply(events, db)
           try ProjectionStore.noteCheckpoint(db)
-          return .commit
         }
       }
     } catch {

@@ -53,7 +53,7 @@ final class WriterCore: @unchecked Sendable {
     results.reserveCapacity(batch.count)
     do {
       try pool.writeWithoutTransaction { db in
-        try db.inTransaction(.immediate) {
+        try RawStatement.transaction(immediate: true, db) {
           for request in batch {
             do {
               let (event, isNew) = try handle(request, &undo, db)
@@ -63,7 +63,6 @@ final class WriterCore: @unchecked Sendable {
               results.append(.failure(rejection))
             }
           }
-          return .commit
         }
       }
     } catch {
