@@ -164,15 +164,21 @@ final class Writer: Sendable {
   }
 
   private func run() {
-    // An empty queue is looked at again for up to `writerIdleSpinMax` before the thread
-    // parks: a caller answered a moment ago then enqueues without waking anyone.
+    // After a batch of one command, an empty queue is looked at again for up to
+    // `writerIdleSpinMax` before the thread parks: a lone caller answered a moment ago then
+    // enqueues its next command without waking anyone. After a larger batch the thread parks
+    // at once: several callers answered together come back over a few wake-ups' time, and
+    // gathering them into one batch (one flush) is worth more — spinning after every batch
+    // made batches of 3.7 instead of 4.2 at 8 callers, and 5% fewer deductions.
     let spinMax = core.configuration.limits.writerIdleSpinMax
     var idleSince: ContinuousClock.Instant?
+    var lone = false
     while true {
-      let park = idleSince.map { $0.duration(to: .now) >= spinMax } ?? (spinMax == .zero)
+      let park = !lone || spinMax == .zero || idleSince.map { $0.duration(to: .now) >= spinMax } ?? false
       guard let batch = nextBatch(park: park) else { break }
       if !batch.isEmpty {
         idleSince = nil
+        lone = batch.count == 1
         commit(batch)
       } else if park {
         wake.wait()
