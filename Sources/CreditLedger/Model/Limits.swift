@@ -38,10 +38,12 @@ public struct Limits: Sendable, Hashable {
   /// Callers wait meanwhile, and the next batch is larger. Projections that stopped
   /// committing for four times this (a lock held from outside) do not hold the writer.
   public var projectionLagHoldMax: Duration = .milliseconds(30)
-  /// How long the writer, its queue empty, keeps looking at it before it sleeps. A caller
-  /// answered a moment ago is back within this with its next command, which then needs no
-  /// wake-up of a sleeping thread (two on this path: the caller's signal, the writer's
-  /// return from the kernel). Zero: sleep at once.
+  /// How long the writer, its queue empty after a batch of one command, keeps looking at it
+  /// before it sleeps. A lone caller answered a moment ago is back within this with its next
+  /// command, which then needs no wake-up of a sleeping thread (two on this path: the
+  /// caller's signal, the writer's return from the kernel). After larger batches the writer
+  /// sleeps at once, so that callers answered together gather into one batch. Zero: never
+  /// spin.
   public var writerIdleSpinMax: Duration = .microseconds(100)
   /// Length of the log's WAL at which the checkpointer makes the next commit start it over
   /// (a RESTART checkpoint). Under steady load it would otherwise grow without end; past
