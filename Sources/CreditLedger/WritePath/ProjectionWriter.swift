@@ -134,15 +134,9 @@ final class ProjectionWriter: Sendable {
   /// again.
   func durable(through seq: Int64) {
     let batchEventsMax = limits.projectionBatchEventsMax
-    let wasSleeping = state.withLock { state in
-      state.durableSeq = max(state.durableSeq, seq)
-      guard state.sleeping, !state.sleepingTimed || state.events.count >= batchEventsMax else {
-        return false
-      }
-      state.sleeping = false
-      return true
-    }
-    if wasSleeping { wake.signal() }
+    changeAndWake(
+      { $0.durableSeq = max($0.durableSeq, seq) },
+      wakingIf: { !$0.sleepingTimed || $0.events.count >= batchEventsMax })
   }
 
   /// A reader waits for the projections: catch up now, whatever the lag.
@@ -164,12 +158,16 @@ final class ProjectionWriter: Sendable {
     }
   }
 
-  /// Changes the state and wakes the thread if it sleeps (it reads the state when it wakes).
-  private func changeAndWake(_ change: (inout State) -> Void) {
+  /// Changes the state and wakes the thread if it sleeps (it reads the state when it wakes)
+  /// and `matters` says the changed state is worth waking it for.
+  private func changeAndWake(
+    _ change: (inout State) -> Void, wakingIf matters: (borrowing State) -> Bool = { _ in true }
+  ) {
     let wasSleeping = state.withLock { state in
       change(&state)
-      defer { state.sleeping = false }
-      return state.sleeping
+      guard state.sleeping, matters(state) else { return false }
+      state.sleeping = false
+      return true
     }
     if wasSleeping { wake.signal() }
   }
