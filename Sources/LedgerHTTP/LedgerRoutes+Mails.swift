@@ -20,7 +20,8 @@ extension LedgerRoutes {
         do {
           let receipt = try await ledger.send(
             mail, idempotencyKey: request.headers[.idempotencyKey], as: principal)
-          metrics.deductionAccepted()
+          // A retry with the same Idempotency-Key deducted nothing: count the send once.
+          if !receipt.replayed { metrics.deductionAccepted() }
           return try JSONResponse.make(status: .created, receipt)
         } catch let rejection as Rejection {
           metrics.deductionRejected(rejection.code)

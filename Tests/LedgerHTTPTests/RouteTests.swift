@@ -152,7 +152,9 @@ struct RouteTests {
     #expect(try await fixture.eventCount() == 3)
   }
 
-  @Test("an idempotent retry gets the original status and body, and appends nothing")
+  @Test(
+    "an idempotent retry gets the original status and body, appends nothing, and is not counted as a deduction"
+  )
   func idempotentRetry() async throws {
     let fixture = try await HTTPFixture()
     let user = try await fixture.signUp()
@@ -169,6 +171,9 @@ struct RouteTests {
         try await client.call(
           .post, "/v1/mails", token: token, json: other, headers: [.idempotencyKeyHeader: "k-1"]
         ).status == .conflict)
+      // Two sends deducted credits; the retry did not, and is not counted again.
+      let metrics = try await client.call(.get, "/metrics").text
+      #expect(metrics.contains("ledger_deductions_accepted_total 2\n"), "\(metrics)")
     }
     #expect(try await fixture.eventCount() == 3)
   }

@@ -52,13 +52,20 @@ public struct MailReceipt: Sendable, Hashable {
   public var remainingCredits: Int64
   /// The sequence number of the event.
   public var seq: Int64
+  /// Whether an earlier send with the same idempotency key deducted the credits, and this
+  /// receipt is that one's, returned again: nothing was deducted this time. Not in the JSON
+  /// (the seed's success object), which is the same for both.
+  public var replayed: Bool
 
   /// Creates a receipt value.
-  public init(mailID: UUID, creditsUsed: Int64, remainingCredits: Int64, seq: Int64) {
+  public init(
+    mailID: UUID, creditsUsed: Int64, remainingCredits: Int64, seq: Int64, replayed: Bool = false
+  ) {
     self.mailID = mailID
     self.creditsUsed = creditsUsed
     self.remainingCredits = remainingCredits
     self.seq = seq
+    self.replayed = replayed
   }
 }
 

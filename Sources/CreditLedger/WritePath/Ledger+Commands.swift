@@ -12,6 +12,13 @@ extension Ledger {
   public func execute(
     _ command: Command, idempotencyKey: String? = nil, as principal: Principal
   ) async throws -> Event {
+    try await answer(command, idempotencyKey: idempotencyKey, as: principal).event
+  }
+
+  /// ``execute(_:idempotencyKey:as:)``, also saying whether the event was a replay.
+  private func answer(
+    _ command: Command, idempotencyKey: String?, as principal: Principal
+  ) async throws -> Writer.Answer {
     if case .user = principal, !command.isOpenToUsers {
       throw Rejection.notPermitted("\(command.name) needs the service role")
     }
@@ -51,10 +58,11 @@ extension Ledger {
   public func send(
     _ mail: SendMail, idempotencyKey: String? = nil, as principal: Principal
   ) async throws -> MailReceipt {
-    let event = try await execute(.send(mail), idempotencyKey: idempotencyKey, as: principal)
-    guard case .mailSent(let sent, let after) = event.body else { preconditionFailure() }
+    let answer = try await answer(.send(mail), idempotencyKey: idempotencyKey, as: principal)
+    guard case .mailSent(let sent, let after) = answer.event.body else { preconditionFailure() }
     return MailReceipt(
-      mailID: sent.id, creditsUsed: sent.creditsUsed, remainingCredits: after, seq: event.seq)
+      mailID: sent.id, creditsUsed: sent.creditsUsed, remainingCredits: after, seq: answer.event.seq,
+      replayed: answer.replayed)
   }
 
   /// Gives back a sent mail's credits (all, or `credits` of them), at most once. Service only.

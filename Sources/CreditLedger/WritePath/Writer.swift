@@ -18,7 +18,14 @@ final class Writer: Sendable {
     var command: Command
     var principal: Principal
     var idempotencyKey: String?
-    var continuation: CheckedContinuation<Event, any Error>
+    var continuation: CheckedContinuation<Answer, any Error>
+  }
+
+  /// What a command's caller is told: its event, and whether that event was appended by an
+  /// earlier command with the same idempotency key (this one is a replay and appended nothing).
+  struct Answer: Sendable {
+    var event: Event
+    var replayed: Bool
   }
 
   private struct Queue: ~Copyable {
@@ -90,7 +97,7 @@ final class Writer: Sendable {
   /// Runs `command` in a coming batch and returns its event once that batch is durable.
   func submit(
     _ command: Command, principal: Principal, idempotencyKey: String?
-  ) async throws -> Event {
+  ) async throws -> Answer {
     try await withCheckedThrowingContinuation { continuation in
       let request = Request(
         command: command, principal: principal, idempotencyKey: idempotencyKey,
@@ -202,7 +209,7 @@ final class Writer: Sendable {
   /// Commits one batch and hands its callers to the syncer (or answers them, without one).
   private func commit(_ batch: [Request]) {
     let started = ContinuousClock.now
-    var results: [Result<Event, any Error>]
+    var results: [Result<Answer, any Error>]
     var changes: DurableBalances.Changes = []
     if let failure = syncer?.failure {
       results = batch.map { _ in .failure(failure) }

@@ -45,9 +45,9 @@ final class WriterCore: @unchecked Sendable {
   /// Rejections leave the rest of the batch alone; a storage failure fails the whole batch,
   /// and nothing of it is applied, in the file or in memory.
   func commit(_ batch: [Writer.Request]) -> (
-    results: [Result<Event, any Error>], balances: DurableBalances.Changes
+    results: [Result<Writer.Answer, any Error>], balances: DurableBalances.Changes
   ) {
-    var results: [Result<Event, any Error>] = []
+    var results: [Result<Writer.Answer, any Error>] = []
     var appended: [Event] = []
     var undo = Undo(nextSeq: nextSeq, lastRecordedAt: lastRecordedAt, head: head)
     results.reserveCapacity(batch.count)
@@ -58,7 +58,7 @@ final class WriterCore: @unchecked Sendable {
             do {
               let (event, isNew) = try handle(request, &undo, db)
               if isNew { appended.append(event) }
-              results.append(.success(event))
+              results.append(.success(Writer.Answer(event: event, replayed: !isNew)))
             } catch let rejection as Rejection {
               results.append(.failure(rejection))
             }
