@@ -93,9 +93,6 @@ final class ProjectionWriter: Sendable {
   /// after taking the list misses none.
   var unprojected: [Event] { state.withLock { $0.events } }
 
-  /// How many committed events wait for the projections.
-  var backlog: Int { state.withLock { $0.events.count } }
-
   /// How long the oldest committed event the projections do not hold has waited since its
   /// batch committed; zero when they hold every one. Read at any moment, it is the lag a
   /// reader of the projections sees then, whoever asks and however late.
@@ -104,13 +101,17 @@ final class ProjectionWriter: Sendable {
     return since.map { $0.duration(to: .now) } ?? .zero
   }
 
-  /// Whether the writer should hold its next batch: the projections trail the log by more
-  /// than `lagMax` while they keep committing (one did within four times `lagMax`). Held,
-  /// the writer leaves the cores to them; projections that stopped (a lock held from outside,
-  /// a full disk) do not hold deductions, which go on up to the backlog bound.
-  func holdsWriter(lagMax: Duration) -> Bool {
+  /// Whether the writer should hold its next batch: ``Limits/projectionBacklogEventsMax``
+  /// committed events wait, or the projections trail the log by more than
+  /// ``Limits/projectionLagHoldMax`` while they keep committing (one did within four times
+  /// that). Held, the writer leaves the cores to them; projections that stopped (a lock held
+  /// from outside, a full disk) hold deductions only at the backlog bound. One look under the
+  /// lock, once per batch.
+  var holdsWriter: Bool {
     let now = ContinuousClock.now
+    let (backlogMax, lagMax) = (limits.projectionBacklogEventsMax, limits.projectionLagHoldMax)
     return state.withLock { state in
+      if state.events.count >= backlogMax { return true }
       guard let oldest = state.handedOver.first else { return false }
       return oldest.at.duration(to: now) > lagMax && state.lastCommit.duration(to: now) < lagMax * 4
     }

@@ -94,10 +94,7 @@ final class WriterCore: @unchecked Sendable {
   /// Waits while ``Limits/projectionBacklogEventsMax`` events wait for the projections, or
   /// while they trail the log by more than ``Limits/projectionLagHoldMax`` and keep moving.
   func awaitProjections() {
-    let limits = configuration.limits
-    while projections.backlog >= limits.projectionBacklogEventsMax
-      || projections.holdsWriter(lagMax: limits.projectionLagHoldMax)
-    {
+    while projections.holdsWriter {
       projections.request()
       Thread.sleep(forTimeInterval: 0.002)
     }
