@@ -11,6 +11,8 @@ let benchmarks: @Sendable () -> Void = {
   Benchmark.defaultConfiguration = .init(
     metrics: [.wallClock, .mallocCountTotal], warmupIterations: 1, maxDuration: .seconds(5),
     maxIterations: 50)
+  // Each benchmark's ledgers go when it ends: they are hundreds of megabytes.
+  Benchmark.teardown = { await Shared.removeAll() }
 
   for callers in [1, 8, 32, 256] {
     deductions("Deductions, \(callers) callers, 10,000 users", callers: callers, hot: false)
@@ -195,6 +197,16 @@ enum Shared {
       "ledger-benchmarks-\(getpid())")
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder
+  }
+
+  /// Closes the shared ledgers and removes their folder.
+  static func removeAll() async {
+    let open = ledgers.withLock { ledgers in
+      defer { ledgers.removeAll() }
+      return ledgers.values
+    }
+    for (ledger, _) in open { await ledger.close() }
+    try? FileManager.default.removeItem(at: folder())
   }
 
   /// A ledger with `users` users of a billion credits each.

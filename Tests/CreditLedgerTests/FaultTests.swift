@@ -195,8 +195,7 @@ struct FaultTests {
     _ = try await LedgerReader.open(path: path).backup(to: mount.path + "/backup.sqlite", as: .service)
     try mount.remount("ro")
     #expect(try await LedgerReader.open(path: mount.path + "/backup.sqlite").verify(as: .service).ok)
-    let restored = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID()).sqlite").path
-    defer { try? FileManager.default.removeItem(atPath: restored) }
+    let restored = try Fixture().path
     #expect(try await Ledger.restore(from: mount.path + "/backup.sqlite", to: restored).ok)
     try mount.remount("rw")
     let reopened = try await Ledger.open(path: path)

@@ -15,9 +15,14 @@ struct HTTPFixture {
   let metrics: LedgerMetrics
   let signer: JWTKeyCollection
 
+  /// Every fixture's folder sits in one folder per test process, removed when the process exits.
+  static let root: URL = {
+    atexit { try? FileManager.default.removeItem(at: HTTPFixture.root) }
+    return FileManager.default.temporaryDirectory.appendingPathComponent("ledger-http-\(getpid())")
+  }()
+
   init(limits: Limits = Limits()) async throws {
-    let folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("ledger-http-\(UUID().uuidString.lowercased())")
+    let folder = Self.root.appendingPathComponent(UUID().uuidString.lowercased())
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let metrics = LedgerMetrics()
     var configuration = LedgerConfiguration()

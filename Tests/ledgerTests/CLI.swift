@@ -16,9 +16,14 @@ struct CLI {
   let folder: URL
   var path: String { folder.appendingPathComponent("ledger.sqlite").path }
 
+  /// Every test's folder sits in one folder per test process, removed when the process exits.
+  static let root: URL = {
+    atexit { try? FileManager.default.removeItem(at: CLI.root) }
+    return FileManager.default.temporaryDirectory.appendingPathComponent("ledger-cli-\(getpid())")
+  }()
+
   init() throws {
-    folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("ledger-cli-\(UUID().uuidString.lowercased())")
+    folder = Self.root.appendingPathComponent(UUID().uuidString.lowercased())
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
   }
 

@@ -9,9 +9,15 @@ struct Fixture {
   let path: String
   let configuration: LedgerConfiguration
 
+  /// Every fixture's folder sits in one folder per test process, removed when the process
+  /// exits: a test may drop its fixture while its ledger is still open.
+  static let root: URL = {
+    atexit { try? FileManager.default.removeItem(at: Fixture.root) }
+    return FileManager.default.temporaryDirectory.appendingPathComponent("ledger-tests-\(getpid())")
+  }()
+
   init(startingCredits: Int64 = 300) throws {
-    folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("ledger-tests-\(UUID().uuidString.lowercased())")
+    folder = Self.root.appendingPathComponent(UUID().uuidString.lowercased())
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     path = folder.appendingPathComponent("ledger.sqlite").path
     var configuration = LedgerConfiguration()
