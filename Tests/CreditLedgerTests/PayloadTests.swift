@@ -25,7 +25,7 @@ struct PayloadTests {
       .userDeleted,
     ]
     for body in bodies {
-      let encoded = EventPayload.encode(body)
+      let encoded = Self.encode(body)
       let kind = Event(seq: 1, userID: UUID(), recordedAt: Date(), idempotencyKey: nil, body: body).kind
       #expect(EventPayload.decode(encoded, kind: kind) == body)
       // A replay skips a mail's body: everything else reads the same.
@@ -39,6 +39,53 @@ struct PayloadTests {
       let object = try #require(try JSONSerialization.jsonObject(with: Data(encoded.utf8)) as? [String: Any])
       if case .emailChanged = body { #expect(object["email"] as? String == text) }
     }
+  }
+
+  static func encode(_ body: Event.Body, reusing json: inout JSONText) -> String {
+    json.reset()
+    EventPayload.encode(body, into: &json)
+    return String(decoding: json.finish(), as: UTF8.self)
+  }
+
+  static func encode(_ body: Event.Body) -> String {
+    var json = JSONText()
+    return encode(body, reusing: &json)
+  }
+
+  @Test("the bytes are pinned: sorted keys, nils left out, escapes as RFC 8259 writes them")
+  func pinned() {
+    let id = UUID(uuidString: "01A2142A-3560-7C06-A800-67F93D794A49")!
+    let mail = Event.Mail(
+      id: id, recipientEmail: "bob@example.com", subject: "Tab\there \"quoted\" \\ \u{01}",
+      content: "<p>é 🚀</p>\n", mailType: .custom, creditsUsed: 7)
+    #expect(
+      Self.encode(.mailSent(mail, creditsAfter: 293))
+        == #"{"content":"<p>é 🚀</p>\n","credits_after":293,"credits_used":7,"#
+        + #""mail_id":"01a2142a-3560-7c06-a800-67f93d794a49","mail_type":"custom","#
+        + #""recipient_email":"bob@example.com","subject":"Tab\there \"quoted\" \\ \u0001"}"#)
+    #expect(
+      Self.encode(.creditsGranted(credits: 0, reason: nil, creditsAfter: 1_000_000_000_000))
+        == #"{"credits":0,"credits_after":1000000000000}"#)
+    #expect(Self.encode(.userDeleted) == "{}")
+  }
+
+  @Test("integers at their limits", arguments: [Int64.min, -1, 0, 9, 10, Int64.max])
+  func integers(value: Int64) {
+    #expect(
+      Self.encode(.userSignedUp(email: "a@b.c", credits: value)) == #"{"credits":\#(value),"email":"a@b.c"}"#)
+  }
+
+  @Test("a buffer reused for the next event holds only that event: a short one after a long one")
+  func reused() {
+    var json = JSONText()
+    let mail = Event.Mail(
+      id: UUID(), recipientEmail: "bob@example.com", subject: "Long",
+      content: String(repeating: "x", count: 5000),
+      mailType: .template, creditsUsed: 1)
+    #expect(Self.encode(.mailSent(mail, creditsAfter: 1), reusing: &json).utf8.count > 5000)
+    #expect(
+      Self.encode(.emailChanged(email: "ada@example.com"), reusing: &json) == #"{"email":"ada@example.com"}"#)
+    #expect(Self.encode(.userDeleted, reusing: &json) == "{}")
   }
 
   @Test("JSON written by other tools decodes too: spaces, escaped slashes, \\u escapes, pairs")

@@ -61,9 +61,12 @@ struct EventImporter {
     } catch LedgerError.corruptLog(_, let reason) {
       throw Self.refusal(number, reason)
     }
-    try EventLog.appendRaw(
-      seq: seq, kind: kind.rawValue, userID: userID, recordedAt: recordedAt, payload: payload,
-      idempotencyKey: key, hash: link, db)
+    var text = payload
+    try text.withUTF8 {
+      try EventLog.appendRaw(
+        seq: seq, kind: kind.rawValue, userID: userID, recordedAt: recordedAt, payload: $0,
+        idempotencyKey: key, hash: link, db)
+    }
     head = link
     lastSeq = seq
     lastRecordedAt = recordedAt

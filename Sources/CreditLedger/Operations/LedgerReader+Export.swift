@@ -62,7 +62,7 @@ struct ExportWriter {
         json.field(column.name, value)
       }
     }
-    buffer.append(contentsOf: json.finish().utf8)
+    buffer.append(contentsOf: json.finish())
     buffer.append(UInt8(ascii: "\n"))
   }
 

@@ -13,6 +13,19 @@ enum EventChain {
     after previous: ChainHash, seq: Int64, recordedAt: Int64, userID: UUID, kind: String,
     payload: String, idempotencyKey: String?
   ) -> ChainHash {
+    var payload = payload
+    return payload.withUTF8 {
+      link(
+        after: previous, seq: seq, recordedAt: recordedAt, userID: userID, kind: kind, payload: $0,
+        idempotencyKey: idempotencyKey)
+    }
+  }
+
+  /// The same with the payload's UTF-8 where it is: the writer's append.
+  static func link(
+    after previous: ChainHash, seq: Int64, recordedAt: Int64, userID: UUID, kind: String,
+    payload: UnsafeBufferPointer<UInt8>, idempotencyKey: String?
+  ) -> ChainHash {
     var hasher = SHA256()
     hasher.update(data: previous.bytes)
     update(&hasher, seq)
@@ -35,9 +48,11 @@ enum EventChain {
 
   private static func update(_ hasher: inout SHA256, _ text: String) {
     var text = text
-    text.withUTF8 { utf8 in
-      withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { hasher.update(bufferPointer: $0) }
-      hasher.update(bufferPointer: UnsafeRawBufferPointer(utf8))
-    }
+    text.withUTF8 { update(&hasher, $0) }
+  }
+
+  private static func update(_ hasher: inout SHA256, _ utf8: UnsafeBufferPointer<UInt8>) {
+    withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { hasher.update(bufferPointer: $0) }
+    hasher.update(bufferPointer: UnsafeRawBufferPointer(utf8))
   }
 }

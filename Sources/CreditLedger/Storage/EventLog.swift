@@ -7,22 +7,29 @@ enum EventLog {
   static let columns = "seq, kind, user_id, recorded_at, payload, idempotency_key"
 
   /// Appends one event chained to `previous`, and returns its link: the one statement every
-  /// deduction waits on, bound through SQLite's C API (see ``RawStatement``).
-  static func append(_ event: Event, after previous: ChainHash, _ db: Database) throws -> ChainHash {
-    let payload = EventPayload.encode(event.body)
+  /// deduction waits on, bound through SQLite's C API (see ``RawStatement``). The payload is
+  /// encoded into `json`, a buffer the writer reuses, which SQLite reads in place.
+  static func append(
+    _ event: Event, after previous: ChainHash, encodingInto json: inout JSONText, _ db: Database
+  ) throws -> ChainHash {
+    json.reset()
+    EventPayload.encode(event.body, into: &json)
     let at = event.recordedAt.millisecondsSince1970
-    let link = EventChain.link(
-      after: previous, seq: event.seq, recordedAt: at, userID: event.userID,
-      kind: event.kind.rawValue, payload: payload, idempotencyKey: event.idempotencyKey)
-    try appendRaw(
-      seq: event.seq, kind: event.kind.rawValue, userID: event.userID, recordedAt: at,
-      payload: payload, idempotencyKey: event.idempotencyKey, hash: link, db)
-    return link
+    return try json.finish { payload in
+      let link = EventChain.link(
+        after: previous, seq: event.seq, recordedAt: at, userID: event.userID,
+        kind: event.kind.rawValue, payload: payload, idempotencyKey: event.idempotencyKey)
+      try appendRaw(
+        seq: event.seq, kind: event.kind.rawValue, userID: event.userID, recordedAt: at,
+        payload: payload, idempotencyKey: event.idempotencyKey, hash: link, db)
+      return link
+    }
   }
 
-  /// Appends one row as given: the writer's append, and an import's.
+  /// Appends one row as given, its payload's UTF-8 in `payload`: the writer's append, and an
+  /// import's.
   static func appendRaw(
-    seq: Int64, kind: String, userID: UUID, recordedAt: Int64, payload: String,
+    seq: Int64, kind: String, userID: UUID, recordedAt: Int64, payload: UnsafeBufferPointer<UInt8>,
     idempotencyKey: String?, hash: ChainHash, _ db: Database
   ) throws {
     let insert = try RawStatement(
@@ -31,10 +38,9 @@ enum EventLog {
     insert.bind(2, kind)
     insert.bind(3, userID)
     insert.bind(4, recordedAt)
-    insert.bind(5, payload)
     insert.bind(6, idempotencyKey)
     insert.bind(7, hash.bytes)
-    try insert.run()
+    try insert.run(text: payload, at: 5)
   }
 
   /// The link a row selected with ``columns`` chains to `previous`, from its stored columns.

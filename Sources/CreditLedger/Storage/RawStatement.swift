@@ -50,6 +50,16 @@ struct RawStatement {
     }
   }
 
+  /// Binds `bytes` as text at `index` where they are, without SQLite's copy of them
+  /// (`SQLITE_STATIC`), runs the statement, and unbinds them: one call, so that the bytes
+  /// outlive every use SQLite makes of them.
+  func run(text bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
+    let start = UnsafeRawPointer(bytes.baseAddress ?? Self.empty.utf8Start)
+    sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+    defer { sqlite3_bind_null(handle, index) }
+    try run()
+  }
+
   /// Runs the statement to completion; throws SQLite's error as GRDB reports errors.
   func run() throws {
     let code = sqlite3_step(handle)

@@ -22,6 +22,8 @@ final class WriterCore: @unchecked Sendable {
   private var lastRecordedAt: Int64
   /// The last committed event's link of the hash chain, which the next append extends.
   private var head: ChainHash
+  /// Each append's payload is encoded here, in a buffer kept from one event to the next.
+  private var json = JSONText()
 
   init(
     pool: DatabasePool, configuration: LedgerConfiguration, state: LedgerState, db: Database,
@@ -148,7 +150,7 @@ final class WriterCore: @unchecked Sendable {
     } catch {
       preconditionFailure("the writer made an event that breaks an invariant: \(error)")
     }
-    head = try EventLog.append(event, after: head, db)
+    head = try EventLog.append(event, after: head, encodingInto: &json, db)
     nextSeq += 1
     lastRecordedAt = now
     return (event, true)
