@@ -37,7 +37,7 @@ public struct Limits: Sendable, Hashable {
   /// its callers keep busy, the projections thread would otherwise fall further behind.
   /// Callers wait meanwhile, and the next batch is larger. Projections that stopped
   /// committing for four times this (a lock held from outside) do not hold the writer.
-  public var projectionLagHoldMax: Duration = .milliseconds(30)
+  public var projectionLagHoldMax: Duration = .milliseconds(25)
   /// How long the writer, its queue empty after a batch of one command, keeps looking at it
   /// before it sleeps. A lone caller answered a moment ago is back within this with its next
   /// command, which then needs no wake-up of a sleeping thread (two on this path: the

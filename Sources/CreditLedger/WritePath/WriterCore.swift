@@ -22,7 +22,8 @@ final class WriterCore: @unchecked Sendable {
   private var lastRecordedAt: Int64
   /// The last committed event's link of the hash chain, which the next append extends.
   private var head: ChainHash
-  /// Each append's payload is encoded here, in a buffer kept from one event to the next.
+  /// Each append's payload is encoded here, in a buffer kept from one event to the next: it
+  /// keeps the room of the largest payload so far (bounded by ``Limits/contentBytesMax``).
   private var json = JSONText()
 
   init(
