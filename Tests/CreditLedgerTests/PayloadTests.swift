@@ -107,6 +107,14 @@ struct PayloadTests {
   }
 }
 
+extension String {
+  /// The library scans a text's UTF-8 where it is; the tests ask it of strings.
+  fileprivate var needsJSONEscaping: Bool {
+    var text = self
+    return text.withUTF8 { $0.needsJSONEscaping }
+  }
+}
+
 @Suite("Scanning for bytes JSON must escape, eight at a time")
 struct EscapeScanTests {
   @Test(

@@ -8,15 +8,6 @@ extension String {
   }
 }
 
-extension String {
-  /// Whether the string holds a byte JSON must escape: a quote, a backslash or a control
-  /// character.
-  var needsJSONEscaping: Bool {
-    var text = self
-    return text.withUTF8 { $0.needsJSONEscaping }
-  }
-}
-
 extension UnsafeBufferPointer<UInt8> {
   /// Whether these UTF-8 bytes hold one JSON must escape. Eight bytes at a time: a mail body
   /// is scanned on the writer's thread for every send, and a byte loop over it was a tenth

@@ -29,7 +29,8 @@ struct RawStatement {
       return
     }
     // The string's own UTF-8, with its length: passing the String as a C string made a
-    // null-terminated copy of it first (a 1.4 KB allocation per appended event).
+    // null-terminated copy of it first. (The writer's payload does not come this way: see
+    // run(text:at:).)
     value.withUTF8 { bytes in
       // An empty buffer may have no address, which SQLite would bind as NULL.
       let start = UnsafeRawPointer(bytes.baseAddress ?? Self.empty.utf8Start)
