@@ -68,7 +68,10 @@ let package = Package(
     ),
     .testTarget(
       name: "CreditLedgerTests",
-      dependencies: ["CreditLedger", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: [
+        "CreditLedger", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
+      ]
     ),
     .testTarget(
       name: "LedgerHTTPTests",

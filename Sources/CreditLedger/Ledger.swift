@@ -87,7 +87,8 @@ public final class Ledger: Sendable {
     path: String, configuration: LedgerConfiguration
   ) throws -> OpenStorage {
     let pool = try DatabasePool(
-      path: path, configuration: Storage.grdbConfiguration(busyTimeout: configuration.busyTimeout))
+      path: Storage.writingFilename(path),
+      configuration: Storage.grdbConfiguration(busyTimeout: configuration.busyTimeout))
     try Schema.migrator.migrate(pool)
     // A writer that crashed left commits nobody flushed (its connection never fsyncs): flush
     // them before any is projected, so the projections never hold what the log may lose.

@@ -6,4 +6,13 @@
 /// which Swift cannot call.
 int ledger_sqlite3_db_config_int(void *connection, int option, int value);
 
+/// The name of the VFS that ``ledger_sqlite3_register_vfs`` registers.
+#define LEDGER_SQLITE_VFS_NAME "credit-ledger"
+
+/// Registers, once per process, a VFS named `credit-ledger` over the default one, which
+/// writes each transaction's WAL frames to the file in one call instead of two per frame
+/// (see LedgerVFS.c). It is not made the default: a connection asks for it by name. Returns
+/// SQLite's result code.
+int ledger_sqlite3_register_vfs(void);
+
 #endif

@@ -60,7 +60,8 @@ enum ProjectionStore {
     if !holds, let bootID, try !closedCleanly(logPath: logPath, configuration: grdb, bootID: bootID) {
       remove(forLog: logPath)
     }
-    let queue = try DatabaseQueue(path: path(forLog: logPath), configuration: grdb)
+    let queue = try DatabaseQueue(
+      path: Storage.writingFilename(path(forLog: logPath)), configuration: grdb)
     try queue.writeWithoutTransaction { db in
       try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
       // Catch-ups touch index pages all over `mails` and `profiles`: keep them in memory.

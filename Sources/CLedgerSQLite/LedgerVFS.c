@@ -1,0 +1,381 @@
+#include <sqlite3.h>
+#include <string.h>
+
+#include "CLedgerSQLite.h"
+
+// A VFS over SQLite's "unix" one that writes each transaction's WAL frames to the file in
+// one call. SQLite writes every frame with two calls (its 24-byte header, then the page),
+// each a system call that straddles two kernel pages: a catch-up of the projections writes
+// hundreds of frames, and the calls, not the bytes, were most of its time in the kernel.
+//
+// Frames appended at the WAL's end are gathered in a buffer. The buffer reaches the file:
+// - when the page of a commit frame is appended (SQLite marks a commit frame with a nonzero
+//   database size in its header): within that write call, so a failed write fails the
+//   commit, and the commit is in the file before SQLite publishes it in the WAL index;
+// - when it is full, before a write anywhere else in the file, and before any other call on
+//   the WAL (read, sync, truncate, size, lock, file control, close);
+// - before any change of the connection's WAL-index locks (`xShmLock` on the main database
+//   file): frames of a transaction that spilled its cache and then rolled back are written
+//   before the write lock is released, as SQLite would have written them, so they can never
+//   land over another writer's frames later. Such frames are beyond the committed end, and
+//   if that write fails they are dropped: no reader ever looks at them.
+// Readers therefore never see a frame that is not in the file, and a crash loses only what
+// a crash in the middle of a commit loses anyway. Every other file (journals, temporary
+// files) is the "unix" VFS's own object, untouched.
+
+// The buffer's size: under 128 KiB, the most the "unix" VFS writes in one call (it masks the
+// length to 17 bits: SQLite itself never writes more than a page). A catch-up of the
+// projections writes a few of these; the writer's batches, one.
+enum { walFrameHeaderBytes = 24, bufferBytesMax = 120 << 10 };
+
+typedef struct WalFile WalFile;
+
+/// A main database file: the "unix" file, and the WAL its connection has open.
+typedef struct DatabaseFile {
+  sqlite3_file base;
+  WalFile *wal;
+  sqlite3_file *real;
+} DatabaseFile;
+
+/// A WAL file: the "unix" file, and the frames not written to it yet.
+struct WalFile {
+  sqlite3_file base;
+  DatabaseFile *database;
+  unsigned char *buffer;
+  int used;
+  /// Where buffer[0] goes.
+  sqlite3_int64 offset;
+  /// The end of the last write that reached the file: the next append, if nothing waits.
+  sqlite3_int64 end;
+  /// The last frame header appended is a commit frame's.
+  int commitFrame;
+  sqlite3_file *real;
+};
+
+static sqlite3_vfs ledgerVFS;
+static sqlite3_vfs *unixVFS;
+static sqlite3_io_methods walMethods;
+static sqlite3_io_methods databaseMethods;
+
+#define REAL(f) (((WalFile *)(f))->real)
+#define DB_REAL(f) (((DatabaseFile *)(f))->real)
+
+static int flush(WalFile *file) {
+  if (file->used == 0) return SQLITE_OK;
+  // On failure the bytes stay, and the next flush writes them again, whole.
+  int code = file->real->pMethods->xWrite(file->real, file->buffer, file->used, file->offset);
+  if (code != SQLITE_OK) return code;
+  file->end = file->offset + file->used;
+  file->used = 0;
+  return SQLITE_OK;
+}
+
+#define FLUSH_OR_RETURN(f)                    \
+  do {                                        \
+    int flushed = flush((WalFile *)(f));      \
+    if (flushed != SQLITE_OK) return flushed; \
+  } while (0)
+
+static int walWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset) {
+  WalFile *file = (WalFile *)f;
+  if (amount == walFrameHeaderBytes) {
+    // A frame's header: the pages written until the next header belong to a commit frame
+    // when it names the database's size after the commit.
+    const unsigned char *header = data;
+    file->commitFrame = (header[4] | header[5] | header[6] | header[7]) != 0;
+  }
+  int appends = file->used > 0 ? offset == file->offset + file->used : offset == file->end;
+  if (!appends || amount > bufferBytesMax || file->used + amount > bufferBytesMax) FLUSH_OR_RETURN(file);
+  if (!appends || amount > bufferBytesMax) {
+    int code = REAL(f)->pMethods->xWrite(REAL(f), data, amount, offset);
+    if (code == SQLITE_OK) file->end = offset + amount;
+    return code;
+  }
+  if (file->buffer == 0) {
+    file->buffer = sqlite3_malloc(bufferBytesMax);
+    if (file->buffer == 0) return SQLITE_NOMEM;
+  }
+  if (file->used == 0) file->offset = offset;
+  memcpy(file->buffer + file->used, data, (size_t)amount);
+  file->used += amount;
+  // A commit frame's page (all of it, if SQLite writes it in two parts around a sync
+  // point) goes to the file now, with every frame before it, and a failure fails the commit.
+  return amount != walFrameHeaderBytes && file->commitFrame ? flush(file) : SQLITE_OK;
+}
+
+static int walClose(sqlite3_file *f) {
+  WalFile *file = (WalFile *)f;
+  int flushed = flush(file);
+  sqlite3_free(file->buffer);
+  file->buffer = 0;
+  file->used = 0;
+  if (file->database) file->database->wal = 0;
+  int code = REAL(f)->pMethods->xClose(REAL(f));
+  return flushed != SQLITE_OK ? flushed : code;
+}
+static int walRead(sqlite3_file *f, void *data, int amount, sqlite3_int64 offset) {
+  FLUSH_OR_RETURN(f);
+  return REAL(f)->pMethods->xRead(REAL(f), data, amount, offset);
+}
+static int walTruncate(sqlite3_file *f, sqlite3_int64 size) {
+  FLUSH_OR_RETURN(f);
+  int code = REAL(f)->pMethods->xTruncate(REAL(f), size);
+  if (code == SQLITE_OK) ((WalFile *)f)->end = size;
+  return code;
+}
+static int walSync(sqlite3_file *f, int flags) {
+  FLUSH_OR_RETURN(f);
+  return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int walFileSize(sqlite3_file *f, sqlite3_int64 *size) {
+  FLUSH_OR_RETURN(f);
+  return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+static int walLock(sqlite3_file *f, int lock) {
+  FLUSH_OR_RETURN(f);
+  return REAL(f)->pMethods->xLock(REAL(f), lock);
+}
+static int walUnlock(sqlite3_file *f, int lock) {
+  FLUSH_OR_RETURN(f);
+  return REAL(f)->pMethods->xUnlock(REAL(f), lock);
+}
+static int walCheckReservedLock(sqlite3_file *f, int *out) {
+  FLUSH_OR_RETURN(f);
+  return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int walFileControl(sqlite3_file *f, int op, void *arg) {
+  FLUSH_OR_RETURN(f);
+  return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int walSectorSize(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
+static int walDeviceCharacteristics(sqlite3_file *f) {
+  return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+
+/// Writes the WAL's waiting frames before the connection's WAL-index locks change; drops
+/// them if that fails (they are never committed frames: see the top of the file).
+static void flushBeforeLocking(DatabaseFile *file) {
+  if (file->wal == 0 || file->wal->used == 0) return;
+  if (flush(file->wal) != SQLITE_OK) file->wal->used = 0;
+}
+
+static int databaseClose(sqlite3_file *f) {
+  DatabaseFile *file = (DatabaseFile *)f;
+  if (file->wal) file->wal->database = 0;
+  return DB_REAL(f)->pMethods->xClose(DB_REAL(f));
+}
+static int databaseRead(sqlite3_file *f, void *data, int amount, sqlite3_int64 offset) {
+  return DB_REAL(f)->pMethods->xRead(DB_REAL(f), data, amount, offset);
+}
+static int databaseWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset) {
+  return DB_REAL(f)->pMethods->xWrite(DB_REAL(f), data, amount, offset);
+}
+static int databaseTruncate(sqlite3_file *f, sqlite3_int64 size) {
+  return DB_REAL(f)->pMethods->xTruncate(DB_REAL(f), size);
+}
+static int databaseSync(sqlite3_file *f, int flags) { return DB_REAL(f)->pMethods->xSync(DB_REAL(f), flags); }
+static int databaseFileSize(sqlite3_file *f, sqlite3_int64 *size) {
+  return DB_REAL(f)->pMethods->xFileSize(DB_REAL(f), size);
+}
+static int databaseLock(sqlite3_file *f, int lock) { return DB_REAL(f)->pMethods->xLock(DB_REAL(f), lock); }
+static int databaseUnlock(sqlite3_file *f, int lock) { return DB_REAL(f)->pMethods->xUnlock(DB_REAL(f), lock); }
+static int databaseCheckReservedLock(sqlite3_file *f, int *out) {
+  return DB_REAL(f)->pMethods->xCheckReservedLock(DB_REAL(f), out);
+}
+static int databaseFileControl(sqlite3_file *f, int op, void *arg) {
+  int code = DB_REAL(f)->pMethods->xFileControl(DB_REAL(f), op, arg);
+  if (op == SQLITE_FCNTL_VFSNAME && code == SQLITE_OK) {
+    // Names this VFS before the one below it, as SQLite's own shims do.
+    char *below = *(char **)arg;
+    *(char **)arg = sqlite3_mprintf("%s/%s", LEDGER_SQLITE_VFS_NAME, below ? below : "");
+    sqlite3_free(below);
+  }
+  return code;
+}
+static int databaseSectorSize(sqlite3_file *f) { return DB_REAL(f)->pMethods->xSectorSize(DB_REAL(f)); }
+static int databaseDeviceCharacteristics(sqlite3_file *f) {
+  return DB_REAL(f)->pMethods->xDeviceCharacteristics(DB_REAL(f));
+}
+static int databaseShmMap(sqlite3_file *f, int region, int size, int extend, void volatile **out) {
+  return DB_REAL(f)->pMethods->xShmMap(DB_REAL(f), region, size, extend, out);
+}
+static int databaseShmLock(sqlite3_file *f, int offset, int n, int flags) {
+  flushBeforeLocking((DatabaseFile *)f);
+  return DB_REAL(f)->pMethods->xShmLock(DB_REAL(f), offset, n, flags);
+}
+static void databaseShmBarrier(sqlite3_file *f) {
+  // SQLite publishes a commit in the WAL index after this barrier. The commit frame's write
+  // wrote every frame already: there is nothing to write here, unless by mistake.
+  DatabaseFile *file = (DatabaseFile *)f;
+  if (file->wal) (void)flush(file->wal);
+  DB_REAL(f)->pMethods->xShmBarrier(DB_REAL(f));
+}
+static int databaseShmUnmap(sqlite3_file *f, int deleteFlag) {
+  flushBeforeLocking((DatabaseFile *)f);
+  return DB_REAL(f)->pMethods->xShmUnmap(DB_REAL(f), deleteFlag);
+}
+static int databaseFetch(sqlite3_file *f, sqlite3_int64 offset, int amount, void **out) {
+  return DB_REAL(f)->pMethods->xFetch(DB_REAL(f), offset, amount, out);
+}
+static int databaseUnfetch(sqlite3_file *f, sqlite3_int64 offset, void *page) {
+  return DB_REAL(f)->pMethods->xUnfetch(DB_REAL(f), offset, page);
+}
+
+static int ledgerOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *outFlags) {
+  (void)vfs;
+  if (flags & SQLITE_OPEN_MAIN_DB) {
+    DatabaseFile *file = (DatabaseFile *)f;
+    memset(file, 0, sizeof(DatabaseFile));
+    file->real = (sqlite3_file *)(file + 1);
+    int code = unixVFS->xOpen(unixVFS, name, file->real, flags, outFlags);
+    // SQLite closes a file whose pMethods is set, even after a failed open.
+    file->base.pMethods = file->real->pMethods ? &databaseMethods : 0;
+    return code;
+  }
+  if (flags & SQLITE_OPEN_WAL) {
+    WalFile *file = (WalFile *)f;
+    memset(file, 0, sizeof(WalFile));
+    file->real = (sqlite3_file *)(file + 1);
+    int code = unixVFS->xOpen(unixVFS, name, file->real, flags, outFlags);
+    file->base.pMethods = file->real->pMethods ? &walMethods : 0;
+    if (code == SQLITE_OK) {
+      sqlite3_file *database = sqlite3_database_file_object(name);
+      if (database && database->pMethods == &databaseMethods) {
+        file->database = (DatabaseFile *)database;
+        file->database->wal = file;
+      }
+    }
+    return code;
+  }
+  // Any other file is the "unix" VFS's object, in place: no call goes through this one.
+  return unixVFS->xOpen(unixVFS, name, f, flags, outFlags);
+}
+
+static int ledgerDelete(sqlite3_vfs *v, const char *name, int syncDir) {
+  (void)v;
+  return unixVFS->xDelete(unixVFS, name, syncDir);
+}
+static int ledgerAccess(sqlite3_vfs *v, const char *name, int flags, int *out) {
+  (void)v;
+  return unixVFS->xAccess(unixVFS, name, flags, out);
+}
+static int ledgerFullPathname(sqlite3_vfs *v, const char *name, int n, char *out) {
+  (void)v;
+  return unixVFS->xFullPathname(unixVFS, name, n, out);
+}
+static void *ledgerDlOpen(sqlite3_vfs *v, const char *name) {
+  (void)v;
+  return unixVFS->xDlOpen(unixVFS, name);
+}
+static void ledgerDlError(sqlite3_vfs *v, int n, char *out) {
+  (void)v;
+  unixVFS->xDlError(unixVFS, n, out);
+}
+static void (*ledgerDlSym(sqlite3_vfs *v, void *handle, const char *symbol))(void) {
+  (void)v;
+  return unixVFS->xDlSym(unixVFS, handle, symbol);
+}
+static void ledgerDlClose(sqlite3_vfs *v, void *handle) {
+  (void)v;
+  unixVFS->xDlClose(unixVFS, handle);
+}
+static int ledgerRandomness(sqlite3_vfs *v, int n, char *out) {
+  (void)v;
+  return unixVFS->xRandomness(unixVFS, n, out);
+}
+static int ledgerSleep(sqlite3_vfs *v, int microseconds) {
+  (void)v;
+  return unixVFS->xSleep(unixVFS, microseconds);
+}
+static int ledgerCurrentTime(sqlite3_vfs *v, double *out) {
+  (void)v;
+  return unixVFS->xCurrentTime(unixVFS, out);
+}
+static int ledgerGetLastError(sqlite3_vfs *v, int n, char *out) {
+  (void)v;
+  return unixVFS->xGetLastError(unixVFS, n, out);
+}
+static int ledgerCurrentTimeInt64(sqlite3_vfs *v, sqlite3_int64 *out) {
+  (void)v;
+  return unixVFS->xCurrentTimeInt64(unixVFS, out);
+}
+
+static void setUp(void) {
+  walMethods = (sqlite3_io_methods){
+    .iVersion = 1,
+    .xClose = walClose,
+    .xRead = walRead,
+    .xWrite = walWrite,
+    .xTruncate = walTruncate,
+    .xSync = walSync,
+    .xFileSize = walFileSize,
+    .xLock = walLock,
+    .xUnlock = walUnlock,
+    .xCheckReservedLock = walCheckReservedLock,
+    .xFileControl = walFileControl,
+    .xSectorSize = walSectorSize,
+    .xDeviceCharacteristics = walDeviceCharacteristics,
+  };
+  databaseMethods = (sqlite3_io_methods){
+    .iVersion = 3,
+    .xClose = databaseClose,
+    .xRead = databaseRead,
+    .xWrite = databaseWrite,
+    .xTruncate = databaseTruncate,
+    .xSync = databaseSync,
+    .xFileSize = databaseFileSize,
+    .xLock = databaseLock,
+    .xUnlock = databaseUnlock,
+    .xCheckReservedLock = databaseCheckReservedLock,
+    .xFileControl = databaseFileControl,
+    .xSectorSize = databaseSectorSize,
+    .xDeviceCharacteristics = databaseDeviceCharacteristics,
+    .xShmMap = databaseShmMap,
+    .xShmLock = databaseShmLock,
+    .xShmBarrier = databaseShmBarrier,
+    .xShmUnmap = databaseShmUnmap,
+    .xFetch = databaseFetch,
+    .xUnfetch = databaseUnfetch,
+  };
+  int wrapper = (int)(sizeof(DatabaseFile) > sizeof(WalFile) ? sizeof(DatabaseFile) : sizeof(WalFile));
+  ledgerVFS = (sqlite3_vfs){
+    .iVersion = 2,
+    .szOsFile = wrapper + unixVFS->szOsFile,
+    .mxPathname = unixVFS->mxPathname,
+    .zName = LEDGER_SQLITE_VFS_NAME,
+    .xOpen = ledgerOpen,
+    .xDelete = ledgerDelete,
+    .xAccess = ledgerAccess,
+    .xFullPathname = ledgerFullPathname,
+    .xDlOpen = ledgerDlOpen,
+    .xDlError = ledgerDlError,
+    .xDlSym = ledgerDlSym,
+    .xDlClose = ledgerDlClose,
+    .xRandomness = ledgerRandomness,
+    .xSleep = ledgerSleep,
+    .xCurrentTime = ledgerCurrentTime,
+    .xGetLastError = ledgerGetLastError,
+    .xCurrentTimeInt64 = ledgerCurrentTimeInt64,
+  };
+}
+
+int ledger_sqlite3_register_vfs(void) {
+  static int registered = 0;
+  int code = sqlite3_initialize();
+  if (code != SQLITE_OK) return code;
+  sqlite3_mutex *mutex = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_VFS1);
+  sqlite3_mutex_enter(mutex);
+  if (!registered) {
+    unixVFS = sqlite3_vfs_find("unix");
+    // Only the "unix" VFS is known to take writes of any length at any offset.
+    if (unixVFS == 0 || unixVFS->iVersion < 2 || unixVFS->xCurrentTimeInt64 == 0 || unixVFS->xGetLastError == 0) {
+      code = SQLITE_NOTFOUND;
+    } else {
+      setUp();
+      code = sqlite3_vfs_register(&ledgerVFS, 0);
+      registered = code == SQLITE_OK;
+    }
+  }
+  sqlite3_mutex_leave(mutex);
+  return code;
+}
