@@ -363,11 +363,12 @@ int ledger_sqlite3_register_vfs(void) {
   static int registered = 0;
   int code = sqlite3_initialize();
   if (code != SQLITE_OK) return code;
-  sqlite3_mutex *mutex = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_VFS1);
+  sqlite3_mutex *mutex = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
   sqlite3_mutex_enter(mutex);
   if (!registered) {
     unixVFS = sqlite3_vfs_find("unix");
-    // Only the "unix" VFS is known to take writes of any length at any offset.
+    // Wraps "unix" by name, not whatever is the default: what it writes (up to 120 KiB at
+    // once, at any offset) is what the unix VFS is known to take.
     if (unixVFS == 0 || unixVFS->iVersion < 2 || unixVFS->xCurrentTimeInt64 == 0 || unixVFS->xGetLastError == 0) {
       code = SQLITE_NOTFOUND;
     } else {
