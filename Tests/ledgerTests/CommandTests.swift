@@ -149,7 +149,7 @@ struct CommandTests {
     #expect((info["projections_bytes"] as? Int ?? 0) > 0)
     #expect(try info["chain_head"] as? String == cli.run(["head"]).json["head"] as? String)
     let plans = try #require(info["query_plans"] as? [String: [String]])
-    #expect(plans["history_page"]?.contains { $0.contains("mails_user_sent") } == true)
+    #expect(plans["history_page"]?.contains { $0.contains("SEARCH m USING INTEGER PRIMARY KEY") } == true)
     #expect(plans["balance"]?.contains { $0.contains("PRIMARY KEY") } == true)
     #expect(try cli.run(["info", "--as-user", user]).status == 1)
     let schema = try cli.run(["schema"], db: false).stdout

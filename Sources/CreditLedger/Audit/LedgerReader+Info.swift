@@ -35,13 +35,17 @@ public struct LedgerInfo: Sendable, Encodable {
 }
 
 extension LedgerReader {
-  /// The seed's three monitored queries, as the ledger runs them.
-  static let monitoredQueries = [
-    "history_page":
-      "SELECT id, recipient_email, subject, mail_type, credits_used, sent_at FROM user_mails WHERE user_id = ? ORDER BY sent_at DESC, seq DESC LIMIT 50 OFFSET 0",
-    "balance": "SELECT credits FROM profiles WHERE id = ?",
-    "stats_since":
-      "SELECT mail_type, count(*), sum(credits_used) FROM mails WHERE user_id = ? AND sent_at >= ? GROUP BY mail_type",
+  /// The seed's three monitored queries, as the ledger runs them, with arguments to plan
+  /// them by (a user id, then a sequence number or a time).
+  static let monitoredQueries: [String: (sql: String, arguments: StatementArguments)] = [
+    "history_page": (
+      historySQL(
+        columns: "u.id, u.recipient_email, u.subject, u.mail_type, u.credits_used, u.sent_at",
+        byMailType: false, byRecipient: false),
+      [UUID(), Int64.max, 50, 0]
+    ),
+    "balance": ("SELECT credits FROM profiles WHERE id = ?", [UUID()]),
+    "stats_since": (statsSQL, [UUID(), 0]),
   ]
 
   /// Counts, sizes, the projection checkpoint and the query plans. Service only.
@@ -53,10 +57,7 @@ extension LedgerReader {
     let projectionsBytes = Self.fileSize(projections) + Self.fileSize(projections + "-wal")
     return try await database.read { db in
       var plans: [String: [String]] = [:]
-      for (name, sql) in Self.monitoredQueries {
-        // A user id, then a time: as many as the query has placeholders.
-        let values: [(any DatabaseValueConvertible)?] = [UUID(), 0]
-        let arguments = StatementArguments(Array(values.prefix(sql.filter { $0 == "?" }.count)))
+      for (name, (sql, arguments)) in Self.monitoredQueries {
         plans[name] = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map {
           $0["detail"]
         }

@@ -53,23 +53,14 @@ extension LedgerReader {
     let after = try query.cursor.map(HistoryCursor.init(text:))
     guard principal.canAccess(userID) else { throw Rejection.userNotFound(userID) }
     await freshness?()
-    var sql = "SELECT \(Self.mailColumns) FROM user_mails WHERE user_id = ?"
-    var arguments: StatementArguments = [userID]
-    if let mailType = query.mailType {
-      sql += " AND mail_type = ?"
-      _ = arguments.append(contentsOf: [mailType])
-    }
-    if let recipient = query.recipientEmail {
-      sql += " AND recipient_email = ?"
-      _ = arguments.append(contentsOf: [recipient])
-    }
-    if let after {
-      sql += " AND (sent_at, seq) < (?, ?)"
-      _ = arguments.append(contentsOf: [after.sentAt, after.seq])
-    }
+    var arguments: StatementArguments = [userID, after?.seq ?? .max]
+    if let mailType = query.mailType { _ = arguments.append(contentsOf: [mailType]) }
+    if let recipient = query.recipientEmail { _ = arguments.append(contentsOf: [recipient]) }
     // One more row than asked tells whether another page follows.
-    sql += " ORDER BY sent_at DESC, seq DESC LIMIT ? OFFSET ?"
     _ = arguments.append(contentsOf: [query.limit + 1, query.offset ?? 0])
+    let sql = Self.historySQL(
+      columns: Self.mailColumns(of: "u"), byMailType: query.mailType != nil,
+      byRecipient: query.recipientEmail != nil)
     // The profile and the page from one snapshot: a user deleted meanwhile is not found.
     let rows = try await readShort { [sql, arguments] db -> [Mail]? in
       guard try Self.profileExists(userID, db) else { return nil }
@@ -83,7 +74,22 @@ extension LedgerReader {
   }
 }
 
-/// The position after a mail in newest-first order, as an opaque string.
+extension LedgerReader {
+  /// A page of the user `?1`'s mails before the mail `?2`, newest first, through their chain
+  /// (``MailChain``) from the newest or from the cursor's mail; then a placeholder for each
+  /// filter named, the limit and the offset.
+  static func historySQL(columns: String, byMailType: Bool, byRecipient: Bool) -> String {
+    MailChain.with(from: MailChain.afterCursor)
+      + "SELECT \(columns) FROM chain CROSS JOIN user_mails u ON u.seq = chain.seq"
+      + " WHERE u.user_id = ?1 AND u.seq < ?2"
+      + (byMailType ? " AND u.mail_type = ?" : "") + (byRecipient ? " AND u.recipient_email = ?" : "")
+      + " LIMIT ? OFFSET ?"
+  }
+}
+
+/// The position after a mail in newest-first order, as an opaque string. It names the
+/// mail's time and sequence number; times never go back along the log, so the sequence
+/// number alone places it.
 struct HistoryCursor {
   var sentAt: Int64
   var seq: Int64

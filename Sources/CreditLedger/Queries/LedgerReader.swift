@@ -107,11 +107,7 @@ public struct LedgerReader: Sendable {
     let stats = try await database.read { db -> [MailTypeStats]? in
       guard try Self.profileExists(userID, db) else { return nil }
       return try Row.fetchAll(
-        db,
-        sql: """
-          SELECT mail_type, count(*), sum(credits_used) FROM mails
-          WHERE user_id = ? AND sent_at >= ? GROUP BY mail_type ORDER BY mail_type
-          """, arguments: [userID, sinceMilliseconds]
+        db, sql: Self.statsSQL, arguments: [userID, sinceMilliseconds]
       ).map { row in
         MailTypeStats(mailType: row[0], count: row[1], totalCredits: row[2])
       }
@@ -126,10 +122,24 @@ public struct LedgerReader: Sendable {
       arguments: [userID]) ?? false
   }
 
-  static let mailColumns = """
-    seq, id, user_id, recipient_email, subject, content, mail_type, credits_used, \
-    credits_refunded, sent_at
-    """
+  /// The user `?1`'s mails per type since `?2` (milliseconds): their chain walked back to
+  /// the first mail before that time.
+  static let statsSQL =
+    MailChain.with(from: MailChain.head, continuingWhile: "m.sent_at >= ?2") + """
+      SELECT m.mail_type, count(*), sum(m.credits_used) FROM chain CROSS JOIN mails m ON m.seq = chain.seq
+      WHERE m.user_id = ?1 AND m.sent_at >= ?2 GROUP BY m.mail_type ORDER BY m.mail_type
+      """
+
+  static let mailColumns = mailColumns(of: nil)
+
+  /// The columns ``mail(from:)`` reads, of the table or view named `name`.
+  static func mailColumns(of name: String?) -> String {
+    let prefix = name.map { $0 + "." } ?? ""
+    return [
+      "seq", "id", "user_id", "recipient_email", "subject", "content", "mail_type", "credits_used",
+      "credits_refunded", "sent_at",
+    ].map { prefix + $0 }.joined(separator: ", ")
+  }
 
   static func mail(from row: Row) -> Mail {
     Mail(

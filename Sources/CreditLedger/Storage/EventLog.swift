@@ -167,11 +167,11 @@ enum EventLog {
     let live = try LedgerReader.profileExists(userID, db)
     let sql =
       live
-      ? """
-      SELECT \(columns) FROM events WHERE seq IN
-        (SELECT seq FROM user_events WHERE user_id = ?1 AND seq <= ?2
-         UNION ALL SELECT seq FROM mails WHERE user_id = ?1 AND seq <= ?2) ORDER BY seq
-      """
+      ? MailChain.with(from: MailChain.head) + """
+        SELECT \(columns) FROM events WHERE seq IN
+          (SELECT seq FROM user_events WHERE user_id = ?1 AND seq <= ?2
+           UNION ALL SELECT seq FROM chain WHERE seq <= ?2) ORDER BY seq
+        """
       : "SELECT \(columns) FROM events WHERE user_id = ?1 AND seq <= ?2 ORDER BY seq"
     let rows = try Row.fetchCursor(db, sql: sql, arguments: [userID, min(throughSeq, projected)])
     while let row = try rows.next() { try body(try decode(row)) }

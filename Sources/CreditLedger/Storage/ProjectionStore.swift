@@ -57,7 +57,7 @@ enum ProjectionStore {
       try db.execute(sql: "ATTACH DATABASE ? AS log", arguments: [logPath])
     }
     let bootID = currentBootID()
-    if !holds, let bootID, try !closedCleanly(logPath: logPath, configuration: grdb, bootID: bootID) {
+    if !holds, try !reusable(logPath: logPath, configuration: grdb, bootID: bootID) {
       remove(forLog: logPath)
     }
     let queue = try DatabaseQueue(
@@ -140,11 +140,12 @@ enum ProjectionStore {
     return noted != nil && noted == link
   }
 
-  /// Whether the projections file can be trusted: closed cleanly, or left open in this
-  /// boot (its unflushed writes are in the kernel's cache), or missing. False when it was
-  /// left open in another boot, is of another format, or does not open at all.
-  private static func closedCleanly(
-    logPath: String, configuration: GRDB.Configuration, bootID: String
+  /// Whether the projections file can be kept: of this format (its mails linked in their
+  /// chain), and closed cleanly or left open in this boot (its unflushed writes are in the
+  /// kernel's cache; without a boot id, any), or missing. False when it was left open in
+  /// another boot, is of another format, or does not open at all.
+  private static func reusable(
+    logPath: String, configuration: GRDB.Configuration, bootID: String?
   ) throws -> Bool {
     let path = path(forLog: logPath)
     guard FileManager.default.fileExists(atPath: path) else { return true }
@@ -152,7 +153,12 @@ enum ProjectionStore {
       let queue = try DatabaseQueue(path: path, configuration: configuration)
       defer { try? queue.close() }
       return try queue.read { db in
-        guard try db.tableExists("projections_session", in: "main") else { return true }
+        if try db.tableExists("mails", in: "main"),
+          try !db.columns(in: "mails", in: "main").contains(where: { $0.name == "prev_seq" })
+        {
+          return false
+        }
+        guard let bootID, try db.tableExists("projections_session", in: "main") else { return true }
         // Naming every column refuses (throws) a file of another format: replayed, too.
         let row = try Row.fetchOne(
           db, sql: "SELECT boot_id, open, first_hash, checkpoint_hash FROM main.projections_session")

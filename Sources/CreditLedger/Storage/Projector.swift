@@ -14,20 +14,14 @@ enum Projector {
   static func apply(_ events: [Event], _ db: Database) throws {
     guard let last = events.last else { return }
     var updates = ProfileUpdates()
-    try apply(events, db, updates: &updates, deferringMailDeletes: false)
+    try apply(events, db, updates: &updates)
     try updates.write(db)
     try setCheckpoint(last.seq, db)
   }
 
-  /// Writes what `events` mean to the tables, but notes the profiles' credits and
-  /// `updated_at` in `updates` for the caller to write once.
-  ///
-  /// With `deferringMailDeletes` (a replay into tables without the history index), a deleted
-  /// user's mails are noted in `temp.deleted_users` and removed by ``deleteNotedMails(_:)``:
-  /// without the index each removal would scan every mail.
-  private static func apply(
-    _ events: [Event], _ db: Database, updates: inout ProfileUpdates, deferringMailDeletes: Bool
-  ) throws {
+  /// Writes what `events` mean to the tables, but notes the profiles' credits, `updated_at`
+  /// and newest mail in `updates` for the caller to write once.
+  private static func apply(_ events: [Event], _ db: Database, updates: inout ProfileUpdates) throws {
     for event in events {
       let at = event.recordedAt.millisecondsSince1970
       if event.kind != .mailSent {
@@ -44,8 +38,9 @@ enum Projector {
       case .creditsGranted(_, _, let after):
         updates.note(event.userID, credits: after, at: at)
       case .mailSent(let mail, let after):
-        updates.note(event.userID, credits: after, at: at)
-        try insertMail(mail, of: event, db)
+        let previous = try updates.lastMail(of: event.userID, db)
+        updates.note(event.userID, credits: after, at: at, lastMail: event.seq)
+        try insertMail(mail, of: event, after: previous, db)
       case .creditsRefunded(let mailID, let refunded, let after):
         updates.note(event.userID, credits: after, at: at)
         try db.cachedStatement(sql: "UPDATE mails SET credits_refunded = ? WHERE id = ?")
@@ -56,21 +51,22 @@ enum Projector {
           .execute(arguments: [email, event.userID])
       case .userDeleted:
         // The seed's ON DELETE CASCADE: the profile and every mail of the user go.
+        let newest = try updates.lastMail(of: event.userID, db)
+        try db.cachedStatement(sql: MailChain.deleteFromStart).execute(arguments: [newest, event.userID])
         updates.changes[event.userID] = nil
-        try db.cachedStatement(
-          sql: deferringMailDeletes
-            ? "INSERT INTO temp.deleted_users (user_id) VALUES (?)" : "DELETE FROM mails WHERE user_id = ?"
-        ).execute(arguments: [event.userID])
         try db.cachedStatement(sql: "DELETE FROM profiles WHERE id = ?").execute(arguments: [event.userID])
       }
     }
   }
 
-  private static func insertMail(_ mail: Event.Mail, of event: Event, _ db: Database) throws {
+  /// Inserts the mails row, linked to the user's mail before it (``MailChain``).
+  private static func insertMail(
+    _ mail: Event.Mail, of event: Event, after previous: Int64?, _ db: Database
+  ) throws {
     let insert = try RawStatement(
       """
       INSERT INTO mails (seq, id, user_id, recipient_email, subject, mail_type, credits_used,
-        sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        sent_at, prev_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       """, db)
     insert.bind(1, event.seq)
     insert.bind(2, mail.id)
@@ -80,39 +76,48 @@ enum Projector {
     insert.bind(6, mail.mailType.rawValue)
     insert.bind(7, mail.creditsUsed)
     insert.bind(8, event.recordedAt.millisecondsSince1970)
+    insert.bind(9, previous)
     try insert.run()
   }
 
   /// The profile columns a run of events changed, each user's last values: written once per
   /// user, at the end of a catch-up or of a whole replay.
   struct ProfileUpdates {
-    /// Each user's credits after their last change (nil: unchanged) and last event's time.
-    var changes: [UUID: (credits: Int64?, at: Int64)] = [:]
+    /// Each user's credits after their last change (nil: unchanged), last event's time, and
+    /// newest mail (nil: none in this run).
+    var changes: [UUID: (credits: Int64?, at: Int64, lastMail: Int64?)] = [:]
 
-    /// Notes an event of `user` at `at`, and the credits it left, if it moved them: one
-    /// dictionary lookup per event.
-    mutating func note(_ user: UUID, credits: Int64?, at: Int64) {
-      func update(_ change: inout (credits: Int64?, at: Int64)) {
+    /// Notes an event of `user` at `at`, the credits it left if it moved them, and its
+    /// sequence number if it is a mail: one dictionary lookup per event.
+    mutating func note(_ user: UUID, credits: Int64?, at: Int64, lastMail: Int64? = nil) {
+      func update(_ change: inout (credits: Int64?, at: Int64, lastMail: Int64?)) {
         change.at = at
         if let credits { change.credits = credits }
+        if let lastMail { change.lastMail = lastMail }
       }
-      update(&changes[user, default: (credits, at)])
+      update(&changes[user, default: (credits, at, lastMail)])
+    }
+
+    /// The user's newest mail: noted in this run, or else as the profile holds it.
+    func lastMail(of user: UUID, _ db: Database) throws -> Int64? {
+      if let noted = changes[user]?.lastMail { return noted }
+      return try Int64.fetchOne(
+        db.cachedStatement(sql: "SELECT last_mail_seq FROM profiles WHERE id = ?"), arguments: [user])
     }
 
     /// Writes them and forgets them.
     mutating func write(_ db: Database) throws {
       for (user, change) in changes {
-        let at = change.at
-        if let balance = change.credits {
-          let update = try RawStatement("UPDATE profiles SET credits = ?, updated_at = ? WHERE id = ?", db)
-          update.bind(1, balance)
-          update.bind(2, at)
-          update.bind(3, user)
-          try update.run()
-        } else {
-          try db.cachedStatement(sql: "UPDATE profiles SET updated_at = ? WHERE id = ?")
-            .execute(arguments: [at, user])
-        }
+        let update = try RawStatement(
+          """
+          UPDATE profiles SET credits = coalesce(?, credits), updated_at = ?,
+            last_mail_seq = coalesce(?, last_mail_seq) WHERE id = ?
+          """, db)
+        update.bind(1, change.credits)
+        update.bind(2, change.at)
+        update.bind(3, change.lastMail)
+        update.bind(4, user)
+        try update.run()
       }
       changes.removeAll()
     }
@@ -164,8 +169,7 @@ enum Projector {
   @discardableResult
   static func catchUp(
     _ state: inout LedgerState, _ db: Database, through throughSeq: Int64 = .max,
-    chunkEventsMax: Int = Limits().replayChunkEventsMax, deferringMailDeletes: Bool = false,
-    readingLogAt logPath: String? = nil,
+    chunkEventsMax: Int = Limits().replayChunkEventsMax, readingLogAt logPath: String? = nil,
     progress: ((Int64) -> Void)? = nil
   ) throws -> Int64 {
     let from = try checkpoint(db)
@@ -179,7 +183,7 @@ enum Projector {
     try forEachChunk(after: from, through: throughSeq, chunkEventsMax, readingLogAt: readAheadPath, db) {
       chunk in
       for event in chunk { try state.apply(event) }
-      try apply(chunk, db, updates: &updates, deferringMailDeletes: deferringMailDeletes)
+      try apply(chunk, db, updates: &updates)
       count += Int64(chunk.count)
       lastSeq = chunk.last?.seq ?? lastSeq
       progress?(count)
@@ -220,22 +224,6 @@ enum Projector {
     readAhead.join()
   }
 
-  /// Makes the table a replay that defers mail deletes notes deleted users in.
-  static func startDeferringMailDeletes(_ db: Database) throws {
-    try db.execute(
-      sql:
-        "DROP TABLE IF EXISTS temp.deleted_users; CREATE TEMP TABLE deleted_users (user_id BLOB PRIMARY KEY)")
-  }
-
-  /// Removes the mails of every user noted deleted, in one pass over `mails`.
-  static func deleteNotedMails(_ db: Database) throws {
-    try db.execute(
-      sql: """
-        DELETE FROM main.mails WHERE user_id IN (SELECT user_id FROM temp.deleted_users);
-        DROP TABLE temp.deleted_users;
-        """)
-  }
-
   /// Drops the projections and replays the log, up to `throughSeq`, into new ones (with the
   /// `user_mails` view when the log is in the same file), in the caller's transaction, so
   /// readers see the old tables until it commits. Returns the events replayed and the state.
@@ -245,15 +233,10 @@ enum Projector {
     progress: ((Int64) -> Void)? = nil
   ) throws -> (events: Int64, state: LedgerState) {
     try Schema.recreateProjections(db, withView: withView)
-    // One sort at the end costs less than a random page per mail while replaying.
-    try db.execute(sql: "DROP INDEX main.mails_user_sent")
-    try startDeferringMailDeletes(db)
     var state = LedgerState()
     let count = try catchUp(
-      &state, db, through: throughSeq, chunkEventsMax: chunkEventsMax, deferringMailDeletes: true,
-      readingLogAt: logPath, progress: progress)
-    try deleteNotedMails(db)
-    try db.execute(sql: Schema.mailsUserSentIndexDDL)
+      &state, db, through: throughSeq, chunkEventsMax: chunkEventsMax, readingLogAt: logPath,
+      progress: progress)
     return (count, state)
   }
 }

@@ -8,13 +8,33 @@ enum Schema {
     var migrator = DatabaseMigrator()
     migrator.registerMigration("v1: event log and projections") { db in
       try db.execute(sql: eventLogDDL)
-      try db.execute(sql: projectionsDDL)
+      try db.execute(sql: SchemaV1.projectionsDDL)
     }
     migrator.registerMigration("v2: hash chain") { db in
       try addHashChain(db)
     }
+    migrator.registerMigration("v3: mail chain") { db in
+      // Only a file that holds the projections itself (a backup, an import, a new ledger
+      // before they move to their own file): a projections file of an older format is
+      // replayed instead (``ProjectionStore``).
+      if try db.tableExists("mails") { try db.execute(sql: mailChainMigration) }
+    }
     return migrator
   }
+
+  /// Links each user's mails into the chain ``MailChain`` walks, and drops the index it
+  /// replaces.
+  static let mailChainMigration = """
+    ALTER TABLE profiles ADD COLUMN last_mail_seq INTEGER;
+    ALTER TABLE mails ADD COLUMN prev_seq INTEGER;
+    UPDATE mails SET prev_seq = chain.prev
+      FROM (SELECT seq, lag(seq) OVER (PARTITION BY user_id ORDER BY seq) AS prev FROM mails) AS chain
+      WHERE mails.seq = chain.seq AND chain.prev IS NOT NULL;
+    UPDATE profiles SET last_mail_seq = newest.seq
+      FROM (SELECT user_id, max(seq) AS seq FROM mails GROUP BY user_id) AS newest
+      WHERE profiles.id = newest.user_id;
+    DROP INDEX mails_user_sent;
+    """
 
   /// Adds each event's link of the hash chain (``EventChain``), computing it for the events
   /// already in the log. The trigger that refuses updates is lifted for this one migration,
@@ -106,13 +126,17 @@ enum Schema {
   /// The projection tables, without the view over the log: what a verify replays into.
   static let projectionTablesDDL = mailProjectionDDL + statementProjectionDDL
 
+  /// A user's mails are linked newest first (``MailChain``): `profiles.last_mail_seq` is the
+  /// newest, each mail's `prev_seq` the one before. No index on `user_id`: the chain serves
+  /// history, statements, stats and deletion, and costs a catch-up no random page.
   private static let mailProjectionDDL = """
     CREATE TABLE profiles (
       id BLOB PRIMARY KEY CHECK (length(id) = 16),
       email TEXT NOT NULL,
       credits INTEGER NOT NULL CHECK (credits >= 0),
       created_at INTEGER NOT NULL,
-      updated_at INTEGER NOT NULL
+      updated_at INTEGER NOT NULL,
+      last_mail_seq INTEGER
     ) WITHOUT ROWID;
     CREATE TABLE mails (
       seq INTEGER PRIMARY KEY,
@@ -123,14 +147,9 @@ enum Schema {
       mail_type TEXT NOT NULL CHECK (mail_type IN ('custom', 'template')),
       credits_used INTEGER NOT NULL CHECK (credits_used > 0),
       credits_refunded INTEGER NOT NULL DEFAULT 0 CHECK (credits_refunded >= 0),
-      sent_at INTEGER NOT NULL
+      sent_at INTEGER NOT NULL,
+      prev_seq INTEGER
     );
-
-    """ + mailsUserSentIndexDDL
-
-  /// History newest first, keyset pages, and stats since a date: one range of this index each.
-  static let mailsUserSentIndexDDL = """
-    CREATE INDEX mails_user_sent ON mails(user_id, sent_at DESC, seq DESC);
 
     """
 

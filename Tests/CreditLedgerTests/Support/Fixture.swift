@@ -107,7 +107,8 @@ struct Fixture {
       let profiles = try Row.fetchAll(db, sql: "SELECT * FROM profiles ORDER BY id")
       let mails = try Row.fetchAll(db, sql: "SELECT * FROM user_mails ORDER BY seq")
       let userEvents = try Row.fetchAll(db, sql: "SELECT * FROM user_events ORDER BY user_id, seq")
-      return (profiles + mails + userEvents).map(\.description)
+      let chain = try Row.fetchAll(db, sql: "SELECT seq, prev_seq FROM mails ORDER BY seq")
+      return (profiles + mails + userEvents + chain).map(\.description)
     }
   }
 
