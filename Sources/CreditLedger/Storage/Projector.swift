@@ -101,8 +101,10 @@ enum Projector {
     /// The user's newest mail: noted in this run, or else as the profile holds it.
     func lastMail(of user: UUID, _ db: Database) throws -> Int64? {
       if let noted = changes[user]?.lastMail { return noted }
-      return try Int64.fetchOne(
-        db.cachedStatement(sql: "SELECT last_mail_seq FROM profiles WHERE id = ?"), arguments: [user])
+      // Once per user and catch-up: through GRDB's fetchOne this was a third of the thread.
+      let select = try RawStatement("SELECT last_mail_seq FROM profiles WHERE id = ?", db)
+      select.bind(1, user)
+      return try select.int64()
     }
 
     /// Writes them and forgets them.

@@ -69,6 +69,21 @@ struct RawStatement {
     try run()
   }
 
+  /// Runs a query for one integer: the first row's first column, nil for NULL or no row.
+  func int64() throws -> Int64? {
+    let code = sqlite3_step(handle)
+    defer { sqlite3_reset(handle) }
+    switch code {
+    case SQLITE_ROW:
+      return sqlite3_column_type(handle, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 0)
+    case SQLITE_DONE:
+      return nil
+    default:
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
+    }
+  }
+
   /// Runs the statement to completion; throws SQLite's error as GRDB reports errors.
   func run() throws {
     let code = sqlite3_step(handle)
