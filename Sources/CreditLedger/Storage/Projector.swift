@@ -86,6 +86,9 @@ enum Projector {
     /// Each user's credits after their last change (nil: unchanged), last event's time, and
     /// newest mail (nil: none in this run).
     var changes: [UUID: (credits: Int64?, at: Int64, lastMail: Int64?)] = [:]
+    /// The run started from empty tables (a replay from the first event): every profile it
+    /// reads was written by this run, with no newest mail but the one noted here.
+    var tablesEmpty = false
 
     /// Notes an event of `user` at `at`, the credits it left if it moved them, and its
     /// sequence number if it is a mail: one dictionary lookup per event.
@@ -101,6 +104,7 @@ enum Projector {
     /// The user's newest mail: noted in this run, or else as the profile holds it.
     func lastMail(of user: UUID, _ db: Database) throws -> Int64? {
       if let noted = changes[user]?.lastMail { return noted }
+      if tablesEmpty { return nil }
       // Once per user and catch-up: through GRDB's fetchOne this was a third of the thread.
       let select = try RawStatement("SELECT last_mail_seq FROM profiles WHERE id = ?", db)
       select.bind(1, user)
@@ -178,7 +182,8 @@ enum Projector {
     var count: Int64 = 0
     // Each profile's credits and updated_at are written once, at the end: a replay of a
     // busy log touched most profiles again in every chunk.
-    var updates = ProfileUpdates()
+    // From the start of the log the tables are empty: no profile has a newest mail to look up.
+    var updates = ProfileUpdates(tablesEmpty: from == 0)
     var lastSeq = from
     // A thread and a connection of its own cost more than a chunk or two takes to read.
     let readAheadPath = throughSeq - from > Int64(chunkEventsMax) ? logPath : nil
