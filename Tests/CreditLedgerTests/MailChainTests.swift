@@ -87,6 +87,21 @@ struct MailChainTests {
     await ledger.close()
   }
 
+  @Test("a user without mails: an empty history, no stats, a statement of their other events")
+  func emptyChain() async throws {
+    let ledger = try await Fixture().open()
+    let users = try await Self.interleaved(ledger)
+    let quiet = try await ledger.signUp(email: "dee@example.com", as: .service).id
+    _ = try await ledger.grant(userID: quiet, credits: 5, reason: "welcome", as: .service)
+    #expect(try await ledger.reader.history(userID: quiet, as: .service).items.isEmpty)
+    #expect(try await ledger.reader.stats(userID: quiet, as: .service).isEmpty)
+    let statement = try await ledger.reader.statement(userID: quiet, as: .service)
+    #expect(statement.lines.map(\.kind) == [.userSignedUp, .creditsGranted])
+    let busy = try await ledger.reader.statement(userID: users[0], as: .service)
+    #expect(busy.lines.map(\.kind) == [.userSignedUp] + Array(repeating: .mailSent, count: 4))
+    await ledger.close()
+  }
+
   @Test("deleting a user removes every mail of the chain, projected or waiting, and no one else's")
   func deleteWalksChain() async throws {
     let fixture = try Fixture()

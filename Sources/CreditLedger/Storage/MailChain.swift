@@ -15,14 +15,14 @@ import Foundation
 /// mail before it.
 enum MailChain {
   /// `chain(seq)`: the user `?1`'s mails from `start` (an SQL expression for a sequence
-  /// number, NULL for none) back to the first, newest first, as a co-routine that stops when
-  /// the query using it stops; the walk goes past a mail only while `condition` (on the mail
-  /// `m`) holds. Join it to the rows with `CROSS JOIN`, which keeps it the outer loop, so
-  /// the rows come in its order.
+  /// number; NULL, for none, joins no row) back to the first, newest first, as a co-routine
+  /// that stops when the query using it stops; the walk goes past a mail only while
+  /// `condition` (on the mail `m`) holds. Join it to the rows with `CROSS JOIN`, which keeps
+  /// it the outer loop, so the rows come in its order.
   static func with(from start: String, continuingWhile condition: String? = nil) -> String {
     """
     WITH RECURSIVE chain(seq) AS (
-      SELECT start FROM (SELECT \(start) AS start) WHERE start IS NOT NULL
+      SELECT \(start)
       UNION ALL
       SELECT m.prev_seq FROM chain CROSS JOIN mails m ON m.seq = chain.seq
       WHERE m.prev_seq IS NOT NULL\(condition.map { " AND \($0)" } ?? "")
