@@ -57,6 +57,29 @@ struct MailChainTests {
     #expect(try await LedgerReader.open(path: fixture.path).verify(as: .service).ok)
   }
 
+  @Test(
+    "the newest mails the projections remember, bounded below the users and dropped by a rebuild, link as the file does",
+    arguments: [0, 2, 65_536])
+  func rememberedNewestMails(knownUsersMax: Int) async throws {
+    let fixture = try Fixture()
+    let ledger = try await fixture.open {
+      $0.limits.projectionLagMax = .milliseconds(1)
+      $0.limits.projectionKnownUsersMax = knownUsersMax
+    }
+    let users = try await Self.interleaved(ledger)
+    await ledger.waitForProjections()
+    _ = try await ledger.rebuildProjections()
+    for round in 0..<3 {
+      for user in users {
+        _ = try await ledger.send(Fixture.mail(to: user, subject: "after \(round)"), as: .service)
+        await ledger.waitForProjections()
+      }
+    }
+    await ledger.close()
+    let chains = try Self.chains(fixture)
+    #expect(chains.count == 3 && chains.allSatisfy { $0.stored.count == 7 && $0.stored == $0.expected })
+  }
+
   @Test("a broken link is found by verify: the chain is part of the projections it compares")
   func verifyChecksLinks() async throws {
     let fixture = try Fixture()

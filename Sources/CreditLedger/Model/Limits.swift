@@ -21,6 +21,9 @@ public struct Limits: Sendable, Hashable {
   /// Most events one projection catch-up applies; a catch-up starts at once when this many
   /// durable events wait.
   public var projectionBatchEventsMax = 8192
+  /// Most users whose newest mail the projections thread remembers between catch-ups, so as
+  /// not to look it up in `profiles` again (about 40 bytes each); past it, it starts over.
+  public var projectionKnownUsersMax = 65_536
   /// Time from the start of one projection catch-up to the next, while events wait: the
   /// projections trail the log by about this plus two catch-ups. Longer makes larger,
   /// cheaper catch-ups; a read through a ``Ledger`` never waits this long for its own writes.

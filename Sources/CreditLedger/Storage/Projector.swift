@@ -7,21 +7,22 @@ import GRDBSQLite
 /// that trail the log; start-up, rebuilds, imports and verify call it on replay. One function
 /// decides what every event means to the tables.
 enum Projector {
-  /// Projects `events` (consecutive, oldest first) and moves the checkpoint to the last.
+  /// Projects `events` (consecutive, oldest first) and moves the checkpoint to the last;
+  /// `updates` carries what the caller's earlier catch-ups left known (see
+  /// ``ProfileUpdates/known``), and must be dropped if the transaction does not commit.
   ///
   /// A profile's credits and `updated_at` are written once per catch-up, with their final
   /// values: a user with a hundred sends in one catch-up costs one row update, not a hundred.
-  static func apply(_ events: [Event], _ db: Database) throws {
+  static func apply(_ events: [Event], _ db: Database, updates: inout ProfileUpdates) throws {
     guard let last = events.last else { return }
-    var updates = ProfileUpdates()
-    try apply(events, db, updates: &updates)
+    try applyRows(events, db, updates: &updates)
     try updates.write(db)
     try setCheckpoint(last.seq, db)
   }
 
   /// Writes what `events` mean to the tables, but notes the profiles' credits, `updated_at`
   /// and newest mail in `updates` for the caller to write once.
-  private static func apply(_ events: [Event], _ db: Database, updates: inout ProfileUpdates) throws {
+  private static func applyRows(_ events: [Event], _ db: Database, updates: inout ProfileUpdates) throws {
     for event in events {
       let at = event.recordedAt.millisecondsSince1970
       if event.kind != .mailSent {
@@ -54,6 +55,7 @@ enum Projector {
         let newest = try updates.lastMail(of: event.userID, db)
         try db.cachedStatement(sql: MailChain.deleteFromStart).execute(arguments: [newest, event.userID])
         updates.changes[event.userID] = nil
+        updates.known[event.userID] = nil
         try db.cachedStatement(sql: "DELETE FROM profiles WHERE id = ?").execute(arguments: [event.userID])
       }
     }
@@ -89,6 +91,12 @@ enum Projector {
     /// The run started from empty tables (a replay from the first event): every profile it
     /// reads was written by this run, with no newest mail but the one noted here.
     var tablesEmpty = false
+    /// Users' newest mails as the file holds them, remembered from earlier runs of the same
+    /// thread, which alone writes the file: up to `knownUsersMax`, then started over. Saves
+    /// the lookup of the profile, a fifth of a catch-up at 256 callers.
+    var known: [UUID: Int64] = [:]
+    /// Most users `known` holds; zero remembers none.
+    var knownUsersMax = 0
 
     /// Notes an event of `user` at `at`, the credits it left if it moved them, and its
     /// sequence number if it is a mail: one dictionary lookup per event.
@@ -103,7 +111,7 @@ enum Projector {
 
     /// The user's newest mail: noted in this run, or else as the profile holds it.
     func lastMail(of user: UUID, _ db: Database) throws -> Int64? {
-      if let noted = changes[user]?.lastMail { return noted }
+      if let noted = changes[user]?.lastMail ?? known[user] { return noted }
       if tablesEmpty { return nil }
       // Once per user and catch-up: through GRDB's fetchOne this was a third of the thread.
       let select = try RawStatement("SELECT last_mail_seq FROM profiles WHERE id = ?", db)
@@ -124,6 +132,10 @@ enum Projector {
         update.bind(3, change.lastMail)
         update.bind(4, user)
         try update.run()
+        if knownUsersMax > 0, let lastMail = change.lastMail {
+          if known.count >= knownUsersMax { known.removeAll(keepingCapacity: true) }
+          known[user] = lastMail
+        }
       }
       changes.removeAll()
     }
@@ -190,7 +202,7 @@ enum Projector {
     try forEachChunk(after: from, through: throughSeq, chunkEventsMax, readingLogAt: readAheadPath, db) {
       chunk in
       for event in chunk { try state.apply(event) }
-      try apply(chunk, db, updates: &updates)
+      try applyRows(chunk, db, updates: &updates)
       count += Int64(chunk.count)
       lastSeq = chunk.last?.seq ?? lastSeq
       progress?(count)

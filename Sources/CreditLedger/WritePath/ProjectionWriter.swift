@@ -184,19 +184,25 @@ final class ProjectionWriter: Sendable {
 
   private func run() {
     defer { stopped.signal() }
+    // This thread alone writes the file: what it wrote last is known here.
+    let fresh = Projector.ProfileUpdates(knownUsersMax: limits.projectionKnownUsersMax)
+    var updates = fresh
     while true {
       switch nextWork() {
       case .project(let events):
-        if project(events) {
+        if project(events, &updates) {
           publish(events.last!.seq)
         } else if state.withLock({ $0.stopping }) {
           // Closing: the next writer projects them from the log.
           return finish()
         } else {
-          // Kept queued; a full disk or a lock held from outside may pass.
+          // Kept queued; a full disk or a lock held from outside may pass. What the failed
+          // catch-up noted was rolled back.
+          updates = fresh
           _ = wake.wait(timeout: .now() + .milliseconds(50))
         }
       case .rebuild(let requests, let through):
+        updates = fresh
         let result = Result { try rebuild(through: through, requests) }
         if case .success = result { publish(through) }
         for request in requests { request.continuation.resume(with: result) }
@@ -250,11 +256,11 @@ final class ProjectionWriter: Sendable {
   }
 
   /// One catch-up transaction; the events leave the queue once it commits.
-  private func project(_ events: [Event]) -> Bool {
+  private func project(_ events: [Event], _ updates: inout Projector.ProfileUpdates) -> Bool {
     do {
       try store.writeWithoutTransaction { db in
         try RawStatement.transaction(immediate: false, db) {
-          try Projector.apply(events, db)
+          try Projector.apply(events, db, updates: &updates)
           try ProjectionStore.noteCheckpoint(db)
         }
       }
