@@ -6,9 +6,9 @@ import Foundation
 /// and each profile `last_mail_seq`, the newest: a singly linked list, newest first. A
 /// catch-up appends a mail at the end of `mails` (its rowid is the log's `seq`) and sets the
 /// profile's link in the update it makes anyway; an index on `(user_id, …)` put every mail in
-/// a random leaf, which each catch-up wrote to the WAL and each checkpoint again (about 40% of
-/// a catch-up, measured). A page of history walks the chain: one rowid lookup per row, as the
-/// index's range needed one per row to read the row.
+/// a random leaf, which each catch-up wrote to the WAL and each checkpoint again (40–55% of a
+/// catch-up's statements, measured). A page of history walks the chain: one rowid lookup per
+/// row, as the index's range needed one per row to read the row.
 ///
 /// Times never go back along the log (the writer and the importer see to it), so newest
 /// first by `seq` is newest first by `sent_at`, and a walk back to a date stops at the first
