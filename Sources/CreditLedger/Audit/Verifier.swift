@@ -33,10 +33,8 @@ enum Verifier {
         try db.execute(
           sql: "ATTACH DATABASE ? AS live_projections", arguments: [ProjectionStore.path(forLog: path)])
       }
-      guard try db.columns(in: "mails", in: projections).contains(where: { $0.name == "prev_seq" }) else {
-        throw LedgerError.incompatibleSchema(
-          path: path,
-          reason: "its projections predate the mail chain: open it once with a writer (any write command)")
+      guard try ProjectionStore.linksMails(db, in: projections) else {
+        throw LedgerError.incompatibleSchema(path: path, reason: Storage.unlinkedMailsReason)
       }
       try db.execute(sql: Schema.projectionTablesDDL)
       var report: VerifyReport?

@@ -38,6 +38,12 @@ enum ProjectionStore {
     FileSync.remove(path(forLog: logPath))
   }
 
+  /// Whether the projections in `schema` link each user's mails (``MailChain``): false for
+  /// tables an older version wrote, which a writer replays (or a migration links) on open.
+  static func linksMails(_ db: Database, in schema: String = "main") throws -> Bool {
+    try db.columns(in: "mails", in: schema).contains { $0.name == "prev_seq" }
+  }
+
   /// Whether the file open on `db` holds the projection tables itself.
   static func holdsProjections(_ db: Database) throws -> Bool {
     try db.tableExists("profiles", in: "main")
@@ -153,11 +159,7 @@ enum ProjectionStore {
       let queue = try DatabaseQueue(path: path, configuration: configuration)
       defer { try? queue.close() }
       return try queue.read { db in
-        if try db.tableExists("mails", in: "main"),
-          try !db.columns(in: "mails", in: "main").contains(where: { $0.name == "prev_seq" })
-        {
-          return false
-        }
+        if try db.tableExists("mails", in: "main"), try !linksMails(db) { return false }
         guard let bootID, try db.tableExists("projections_session", in: "main") else { return true }
         // Naming every column refuses (throws) a file of another format: replayed, too.
         let row = try Row.fetchOne(

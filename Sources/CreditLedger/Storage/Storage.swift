@@ -29,11 +29,12 @@ enum Storage {
     var configuration = grdbConfiguration()
     configuration.readonly = true
     let single = try DatabaseQueue(path: path, configuration: configuration)
-    let (hasLog, holdsProjections, chained) = try single.read { db in
+    let (hasLog, holdsProjections, chained, linked) = try single.read { db in
       let hasLog = try db.tableExists("events")
+      let holdsProjections = try ProjectionStore.holdsProjections(db)
       return (
-        hasLog, try ProjectionStore.holdsProjections(db),
-        try hasLog && db.columns(in: "events").contains { $0.name == "hash" }
+        hasLog, holdsProjections, try hasLog && db.columns(in: "events").contains { $0.name == "hash" },
+        try !holdsProjections || ProjectionStore.linksMails(db)
       )
     }
     try single.close()
@@ -46,6 +47,7 @@ enum Storage {
         reason: "an older version wrote it: open it once with a writer (any write command) to upgrade")
     }
     if holdsProjections {
+      guard linked else { throw LedgerError.incompatibleSchema(path: path, reason: unlinkedMailsReason) }
       guard try isWAL(path) else {
         return ReadConnections(
           database: try DatabaseQueue(path: path, configuration: configuration), inline: nil)
@@ -62,6 +64,12 @@ enum Storage {
         path: path,
         reason: "its projections file \(projections) is missing: open it with a writer to rebuild it")
     }
+    let projectionsFile = try DatabaseQueue(path: projections, configuration: configuration)
+    let projectionsLinked = try projectionsFile.read { try ProjectionStore.linksMails($0) }
+    try projectionsFile.close()
+    guard projectionsLinked else {
+      throw LedgerError.incompatibleSchema(path: path, reason: unlinkedMailsReason)
+    }
     configuration.prepareDatabase { db in
       try db.execute(sql: "ATTACH DATABASE ? AS log", arguments: [path])
       try db.execute(sql: Schema.userMailsTempViewDDL)
@@ -72,6 +80,10 @@ enum Storage {
         try DatabaseQueue(path: projections, configuration: configuration)
       })
   }
+
+  /// Why a reader refuses projections that an older version wrote.
+  static let unlinkedMailsReason =
+    "its projections predate the mail chain: open it once with a writer (any write command) to upgrade"
 
   /// What ``openForReading(path:inlineCountMax:)`` opened: a pool for long reads, and
   /// connections for short ones on the caller's thread (none for a file without a WAL).
