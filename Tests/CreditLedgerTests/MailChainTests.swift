@@ -86,11 +86,8 @@ struct MailChainTests {
     let ledger = try await fixture.open()
     _ = try await Self.interleaved(ledger)
     await ledger.close()
-    let projections = try DatabaseQueue(path: fixture.path + "-projections")
-    try await projections.write { db in
-      try db.execute(sql: "UPDATE mails SET prev_seq = NULL WHERE seq = (SELECT max(seq) FROM mails)")
-    }
-    try projections.close()
+    try await fixture.alterProjectionsFile(
+      "UPDATE mails SET prev_seq = NULL WHERE seq = (SELECT max(seq) FROM mails)")
     let report = try await LedgerReader.open(path: fixture.path).verify(as: .service)
     #expect(!report.ok && report.firstDifferingRow?.hasPrefix("mails seq=") == true)
   }
@@ -150,11 +147,7 @@ struct MailChainTests {
     _ = try await ProjectionTests.populate(ledger)
     await ledger.close()
     let before = try fixture.projectionDump()
-    let projections = try DatabaseQueue(path: fixture.path + "-projections")
-    try await projections.writeWithoutTransaction { db in
-      try db.execute(sql: Self.unchain)
-    }
-    try projections.close()
+    try await fixture.alterProjectionsFile(Self.unchain)
     #expect(throws: LedgerError.self) { _ = try LedgerReader.open(path: fixture.path) }
     ledger = try await fixture.open()
     await ledger.close()

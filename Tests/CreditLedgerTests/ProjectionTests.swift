@@ -385,17 +385,13 @@ struct ProjectionFileTests {
     _ = try await ProjectionTests.populate(ledger)
     await ledger.close()
     let before = try fixture.projectionDump()
-    let projections = try DatabaseQueue(path: fixture.path + "-projections")
-    try await projections.write { db in
-      try db.execute(
-        sql: """
-          DROP TABLE projections_session;
-          CREATE TABLE projections_session (id INTEGER PRIMARY KEY, boot_id TEXT NOT NULL, open INTEGER NOT NULL);
-          INSERT INTO projections_session VALUES (1, 'some-boot', 0);
-          UPDATE profiles SET credits = 1;
-          """)
-    }
-    try projections.close()
+    try await fixture.alterProjectionsFile(
+      """
+      DROP TABLE projections_session;
+      CREATE TABLE projections_session (id INTEGER PRIMARY KEY, boot_id TEXT NOT NULL, open INTEGER NOT NULL);
+      INSERT INTO projections_session VALUES (1, 'some-boot', 0);
+      UPDATE profiles SET credits = 1;
+      """)
     ledger = try await fixture.open()
     await ledger.close()
     #expect(try fixture.projectionDump() == before)

@@ -66,6 +66,14 @@ struct Fixture {
     }
   }
 
+  /// Runs `sql` on the projections file alone, the ledger closed: to make it look like another
+  /// build's, or to tamper with it.
+  func alterProjectionsFile(_ sql: String) async throws {
+    let projections = try DatabaseQueue(path: path + "-projections")
+    try await projections.writeWithoutTransaction { try $0.execute(sql: sql) }
+    try projections.close()
+  }
+
   /// A raw GRDB connection to the same file, to look at (or tamper with) what is stored.
   func raw() throws -> DatabaseQueue {
     try Self.raw(path: path)
