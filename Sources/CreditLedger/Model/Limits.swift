@@ -48,6 +48,10 @@ public struct Limits: Sendable, Hashable {
   /// sleeps at once, so that callers answered together gather into one batch. Zero: never
   /// spin.
   public var writerIdleSpinMax: Duration = .microseconds(100)
+  /// Most `fdatasync` calls of the log's WAL running at once, each on a thread of its own:
+  /// batches committed while one runs start the next instead of waiting for it to return.
+  /// One makes each sync wait for the one before it.
+  public var syncsInFlightMax = 2
   /// Length of the log's WAL at which the checkpointer makes the next commit start it over
   /// (a RESTART checkpoint). Under steady load it would otherwise grow without end; past
   /// this it is reused, and writes over existing blocks sync faster than appends.

@@ -79,6 +79,7 @@ final class Writer: Sendable {
       core.configuration.synchronous == .full
       ? Syncer(
         databasePath: databasePath, durableSeq: core.committedSeq, balances: balances,
+        syncsInFlightMax: core.configuration.limits.syncsInFlightMax,
         flush: core.configuration.flushForTesting ?? fdatasync
       ) {
         projections.durable(through: $0)
