@@ -6,6 +6,14 @@
 /// which Swift cannot call.
 int ledger_sqlite3_db_config_int(void *connection, int option, int value);
 
+/// Turns off SQLite's memory statistics for the process, which only SQLite's own
+/// `sqlite3_memory_used` and soft heap limits read. Debian builds SQLite with them on and
+/// without lookaside memory, so every allocation and free of every connection took one
+/// process-wide mutex: the writer, the projections and the checkpointer queued on it. Works
+/// only before SQLite initializes (after, SQLite returns `SQLITE_MISUSE` and changes
+/// nothing); returns SQLite's result code.
+int ledger_sqlite3_memstatus_off(void);
+
 /// The name of the VFS that ``ledger_sqlite3_register_vfs`` registers.
 #define LEDGER_SQLITE_VFS_NAME "credit-ledger"
 

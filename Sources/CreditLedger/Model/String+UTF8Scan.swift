@@ -1,3 +1,5 @@
+import Foundation
+
 extension String {
   /// Whether any UTF-8 byte satisfies `predicate`, scanning the string's contiguous storage:
   /// a closure over `utf8` decoded index by index and cost ~5 µs per KiB in the profile.
@@ -5,6 +7,19 @@ extension String {
   func utf8Contains(_ predicate: (UInt8) -> Bool) -> Bool {
     var text = self
     return text.withUTF8 { $0.contains(where: predicate) }
+  }
+}
+
+extension String {
+  /// Whether the string's UTF-8 holds a NUL byte, by `memchr`, which scans many bytes a step:
+  /// `utf8Contains { $0 == 0 }` over a 1 KiB body was a tenth of a caller's thread at 256
+  /// callers in the profile.
+  var utf8ContainsNUL: Bool {
+    var text = self
+    return text.withUTF8 { bytes in
+      guard let start = bytes.baseAddress else { return false }
+      return memchr(start, 0, bytes.count) != nil
+    }
   }
 }
 

@@ -98,7 +98,7 @@ extension Command {
     if !text.utf8Contains({ !Self.isASCIIWhitespace($0) }) {
       throw .invalidField(field: field, reason: "must not be empty")
     }
-    if text.utf8Contains({ $0 == 0 }) {
+    if text.utf8ContainsNUL {
       throw .invalidField(field: field, reason: "must not contain NUL characters")
     }
     if line, text.utf8Contains({ $0 < 0x20 || $0 == 0x7F }) {
