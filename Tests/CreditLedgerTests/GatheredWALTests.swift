@@ -139,6 +139,90 @@ struct GatheredWALTests {
     #expect(count == committed)
   }
 
+  @Test(
+    "a checkpoint's pages, gathered, reach the database file whole, passive or complete",
+    arguments: ["PASSIVE", "TRUNCATE"])
+  func checkpointCopies(mode: String) throws {
+    let path = try Self.freshPath()
+    let writer = try Self.openGathering(path)
+    try writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+    try Self.fill(writer, rows: 0..<3000)
+    // Another connection of the VFS checkpoints, as the ledger's checkpointer does.
+    let checkpointer = try Self.openGathering(path)
+    try checkpointer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(\(mode))") }
+    #expect(try Self.rowsInDatabaseFile(path) == 3000, "the copy did not reach the database file")
+    try writer.close()
+    try checkpointer.close()
+    try Self.expectRows(path, count: 3000)
+  }
+
+  @Test(
+    "a checkpoint the disk cannot hold fails, and the file and the WAL still hold every commit",
+    .enabled(if: TmpfsMount.permitted, "needs permission to mount a tmpfs"))
+  func checkpointOnFullDisk() throws {
+    let mount = try TmpfsMount(bytes: 16 << 20)
+    defer { mount.unmount() }
+    let path = mount.path + "/full.sqlite"
+    let writer = try Self.openGathering(path)
+    try writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+    try Self.fill(writer, rows: 0..<3000)
+    // The WAL holds ~6 MB; leave the disk less than the copy needs.
+    let filler = mount.path + "/filler"
+    try Data(count: 7 << 20).write(to: URL(fileURLWithPath: filler))
+    let checkpointer = try Self.openGathering(path)
+    #expect(throws: DatabaseError.self) {
+      try checkpointer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+    try Self.expectRows(path, count: 3000)
+    try FileManager.default.removeItem(atPath: filler)
+    try checkpointer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    #expect(try Self.rowsInDatabaseFile(path) == 3000)
+    try writer.close()
+    try checkpointer.close()
+    try Self.expectRows(path, count: 3000)
+  }
+
+  /// 2,000-byte rows, 200 a commit, each filled with a byte its `n` decides.
+  private static func fill(_ queue: DatabaseQueue, rows: Range<Int>) throws {
+    try queue.write { try $0.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY, payload BLOB NOT NULL)") }
+    for start in stride(from: rows.lowerBound, to: rows.upperBound, by: 200) {
+      try queue.write { db in
+        for n in start..<min(start + 200, rows.upperBound) {
+          try db.execute(
+            sql: "INSERT INTO t (n, payload) VALUES (?, ?)",
+            arguments: [n, Data(repeating: UInt8(n % 251), count: 2000)])
+        }
+      }
+    }
+  }
+
+  /// Reads the file through SQLite's own VFS: `count` rows as ``fill(_:rows:)`` wrote them.
+  private static func expectRows(_ path: String, count: Int) throws {
+    let (rows, wrong, check) = try DatabaseQueue(path: path).read { db in
+      (
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM t"),
+        try Int.fetchOne(
+          db, sql: "SELECT count(*) FROM t WHERE hex(substr(payload, 1999, 1)) != printf('%02X', n % 251)"),
+        try String.fetchOne(db, sql: "PRAGMA integrity_check")
+      )
+    }
+    #expect(rows == count)
+    #expect(wrong == 0)
+    #expect(check == "ok")
+  }
+
+  /// Rows of `t` in the database file alone, the WAL aside: a copy of the file read without it.
+  private static func rowsInDatabaseFile(_ path: String) throws -> Int {
+    let copy = path + ".alone"
+    try? FileManager.default.removeItem(atPath: copy)
+    try FileManager.default.copyItem(atPath: path, toPath: copy)
+    defer { try? FileManager.default.removeItem(atPath: copy) }
+    return try DatabaseQueue(path: copy).read { db in
+      guard try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok" else { return -1 }
+      return try Int.fetchOne(db, sql: "SELECT count(*) FROM t") ?? 0
+    }
+  }
+
   private static func freshPath() throws -> String {
     try Fixture().folder.appendingPathComponent("gathered.sqlite").path
   }

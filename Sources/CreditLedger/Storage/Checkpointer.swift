@@ -1,3 +1,4 @@
+import CLedgerSQLite
 import Foundation
 import GRDBSQLite
 import Synchronization
@@ -83,7 +84,10 @@ final class Checkpointer: Sendable {
       sqlite3_close_v2(connection)
       stopped.signal()
     }
-    guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK
+    // Through the ledger's VFS where it is registered: it writes the pages a checkpoint
+    // copies in runs instead of a page a call (LedgerVFS.c).
+    let vfs = Storage.gatheredWALWrites ? LEDGER_SQLITE_VFS_NAME : nil
+    guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs) == SQLITE_OK
     else { return }
     sqlite3_busy_timeout(connection, 1000)
     // The writer's connection never fsyncs (the Syncer does): checkpoints must. FULL syncs the
