@@ -26,14 +26,17 @@ enum EventLog {
     }
   }
 
+  /// Built once: interpolated per event, the text was a new `String` for every append,
+  /// before GRDB's cache hashed it to find the prepared statement.
+  private static let appendSQL = "INSERT INTO events (\(columns), hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
   /// Appends one row as given, its payload's UTF-8 in `payload`: the writer's append, and an
   /// import's.
   static func appendRaw(
     seq: Int64, kind: String, userID: UUID, recordedAt: Int64, payload: UnsafeBufferPointer<UInt8>,
     idempotencyKey: String?, hash: ChainHash, _ db: Database
   ) throws {
-    let insert = try RawStatement(
-      "INSERT INTO events (\(columns), hash) VALUES (?, ?, ?, ?, ?, ?, ?)", db)
+    let insert = try RawStatement(appendSQL, db)
     insert.bind(1, seq)
     insert.bind(2, kind)
     insert.bind(3, userID)

@@ -116,15 +116,17 @@ enum ProjectionStore {
     """
 
   /// Notes the log's links at its first event and at the projections' checkpoint, in the
-  /// caller's transaction.
+  /// caller's transaction. Once per catch-up: prepared once (preparing it each time was
+  /// two thirds of its cost, 2% of the projections thread at 256 callers).
   static func noteCheckpoint(_ db: Database) throws {
-    try db.execute(
+    try db.cachedStatement(
       sql: """
         UPDATE main.projections_session SET
           first_hash = (SELECT hash FROM log.events WHERE seq = 1),
           checkpoint_hash =
             (SELECT hash FROM log.events WHERE seq = (SELECT seq FROM main.projection_checkpoint))
-        """)
+        """
+    ).execute()
   }
 
   /// Whether the projections were made from another ledger: its first event is not theirs.
