@@ -47,6 +47,13 @@ enum { walFrameHeaderBytes = 24, bufferBytesMax = 120 << 10 };
 
 typedef struct WalFile WalFile;
 
+/// Writes held back to go out in one call: `used` bytes, for `offset` onwards.
+typedef struct Gathered {
+  unsigned char *buffer;
+  int used;
+  sqlite3_int64 offset;
+} Gathered;
+
 /// A main database file: the "unix" file, the WAL its connection has open, and the pages a
 /// checkpoint is copying, gathered.
 typedef struct DatabaseFile {
@@ -58,20 +65,14 @@ typedef struct DatabaseFile {
   /// Pages ending at or below this are gathered: the file's size when the checkpoint began,
   /// or the size it will have after it, once the disk holds that much.
   sqlite3_int64 reservedEnd;
-  unsigned char *buffer;
-  int used;
-  /// Where buffer[0] goes.
-  sqlite3_int64 offset;
+  Gathered pages;
 } DatabaseFile;
 
 /// A WAL file: the "unix" file, and the frames not written to it yet.
 struct WalFile {
   sqlite3_file base;
   DatabaseFile *database;
-  unsigned char *buffer;
-  int used;
-  /// Where buffer[0] goes.
-  sqlite3_int64 offset;
+  Gathered frames;
   /// The end of the last write that reached the file: the next append, if nothing waits.
   sqlite3_int64 end;
   /// The last frame header appended is a commit frame's.
@@ -87,21 +88,49 @@ static sqlite3_io_methods databaseMethods;
 #define REAL(f) (((WalFile *)(f))->real)
 #define DB_REAL(f) (((DatabaseFile *)(f))->real)
 
-static int flush(WalFile *file) {
-  if (file->used == 0) return SQLITE_OK;
-  // On failure the bytes stay, and the next flush writes them again, whole.
-  int code = file->real->pMethods->xWrite(file->real, file->buffer, file->used, file->offset);
-  if (code != SQLITE_OK) return code;
-  file->end = file->offset + file->used;
-  file->used = 0;
+#define RETURN_IF_FAILS(call)                 \
+  do {                                        \
+    int code_ = (call);                       \
+    if (code_ != SQLITE_OK) return code_;     \
+  } while (0)
+
+/// Writes what is gathered to `real`. On failure the bytes stay, and the next flush writes
+/// them again, whole.
+static int writeGathered(Gathered *gathered, sqlite3_file *real) {
+  if (gathered->used == 0) return SQLITE_OK;
+  int code = real->pMethods->xWrite(real, gathered->buffer, gathered->used, gathered->offset);
+  if (code == SQLITE_OK) gathered->used = 0;
+  return code;
+}
+
+/// Holds back `amount` bytes for `offset`, which the caller made sure follow what is held
+/// and fit in the buffer.
+static int gather(Gathered *gathered, const void *data, int amount, sqlite3_int64 offset) {
+  if (gathered->buffer == 0) {
+    gathered->buffer = sqlite3_malloc(bufferBytesMax);
+    if (gathered->buffer == 0) return SQLITE_NOMEM;
+  }
+  if (gathered->used == 0) gathered->offset = offset;
+  memcpy(gathered->buffer + gathered->used, data, (size_t)amount);
+  gathered->used += amount;
   return SQLITE_OK;
 }
 
-#define FLUSH_OR_RETURN(f)                    \
-  do {                                        \
-    int flushed = flush((WalFile *)(f));      \
-    if (flushed != SQLITE_OK) return flushed; \
-  } while (0)
+static void releaseGathered(Gathered *gathered) {
+  sqlite3_free(gathered->buffer);
+  gathered->buffer = 0;
+  gathered->used = 0;
+}
+
+static int flush(WalFile *file) {
+  sqlite3_int64 end = file->frames.offset + file->frames.used;
+  if (file->frames.used == 0) return SQLITE_OK;
+  RETURN_IF_FAILS(writeGathered(&file->frames, file->real));
+  file->end = end;
+  return SQLITE_OK;
+}
+
+#define FLUSH_OR_RETURN(f) RETURN_IF_FAILS(flush((WalFile *)(f)))
 
 static int walWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset) {
   WalFile *file = (WalFile *)f;
@@ -111,20 +140,15 @@ static int walWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64
     const unsigned char *header = data;
     file->commitFrame = (header[4] | header[5] | header[6] | header[7]) != 0;
   }
-  int appends = file->used > 0 ? offset == file->offset + file->used : offset == file->end;
-  if (!appends || amount > bufferBytesMax || file->used + amount > bufferBytesMax) FLUSH_OR_RETURN(file);
+  Gathered *frames = &file->frames;
+  int appends = frames->used > 0 ? offset == frames->offset + frames->used : offset == file->end;
+  if (!appends || amount > bufferBytesMax || frames->used + amount > bufferBytesMax) FLUSH_OR_RETURN(file);
   if (!appends || amount > bufferBytesMax) {
     int code = REAL(f)->pMethods->xWrite(REAL(f), data, amount, offset);
     if (code == SQLITE_OK) file->end = offset + amount;
     return code;
   }
-  if (file->buffer == 0) {
-    file->buffer = sqlite3_malloc(bufferBytesMax);
-    if (file->buffer == 0) return SQLITE_NOMEM;
-  }
-  if (file->used == 0) file->offset = offset;
-  memcpy(file->buffer + file->used, data, (size_t)amount);
-  file->used += amount;
+  RETURN_IF_FAILS(gather(frames, data, amount, offset));
   // A commit frame's page (all of it, if SQLite writes it in two parts around a sync
   // point) goes to the file now, with every frame before it, and a failure fails the commit.
   return amount != walFrameHeaderBytes && file->commitFrame ? flush(file) : SQLITE_OK;
@@ -133,9 +157,7 @@ static int walWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64
 static int walClose(sqlite3_file *f) {
   WalFile *file = (WalFile *)f;
   int flushed = flush(file);
-  sqlite3_free(file->buffer);
-  file->buffer = 0;
-  file->used = 0;
+  releaseGathered(&file->frames);
   if (file->database) file->database->wal = 0;
   int code = REAL(f)->pMethods->xClose(REAL(f));
   return flushed != SQLITE_OK ? flushed : code;
@@ -182,23 +204,13 @@ static int walDeviceCharacteristics(sqlite3_file *f) {
 /// Writes the WAL's waiting frames before the connection's WAL-index locks change; drops
 /// them if that fails (they are never committed frames: see the top of the file).
 static void flushBeforeLocking(DatabaseFile *file) {
-  if (file->wal == 0 || file->wal->used == 0) return;
-  if (flush(file->wal) != SQLITE_OK) file->wal->used = 0;
+  if (file->wal == 0 || file->wal->frames.used == 0) return;
+  if (flush(file->wal) != SQLITE_OK) file->wal->frames.used = 0;
 }
 
-/// Writes the gathered checkpoint pages; on failure they stay, for the next flush.
-static int databaseFlush(DatabaseFile *file) {
-  if (file->used == 0) return SQLITE_OK;
-  int code = file->real->pMethods->xWrite(file->real, file->buffer, file->used, file->offset);
-  if (code == SQLITE_OK) file->used = 0;
-  return code;
-}
+static int databaseFlush(DatabaseFile *file) { return writeGathered(&file->pages, file->real); }
 
-#define DB_FLUSH_OR_RETURN(f)                              \
-  do {                                                     \
-    int flushed = databaseFlush((DatabaseFile *)(f));      \
-    if (flushed != SQLITE_OK) return flushed;              \
-  } while (0)
+#define DB_FLUSH_OR_RETURN(f) RETURN_IF_FAILS(databaseFlush((DatabaseFile *)(f)))
 
 /// Where no error can be returned and SQLite will next treat the gathered pages as in the
 /// file: see the top of the file.
@@ -224,9 +236,7 @@ static int reserve(DatabaseFile *file, sqlite3_int64 size) {
 static int databaseClose(sqlite3_file *f) {
   DatabaseFile *file = (DatabaseFile *)f;
   int flushed = databaseFlush(file);
-  sqlite3_free(file->buffer);
-  file->buffer = 0;
-  file->used = 0;
+  releaseGathered(&file->pages);
   if (file->wal) file->wal->database = 0;
   int code = DB_REAL(f)->pMethods->xClose(DB_REAL(f));
   return flushed != SQLITE_OK ? flushed : code;
@@ -238,17 +248,11 @@ static int databaseRead(sqlite3_file *f, void *data, int amount, sqlite3_int64 o
 static int databaseWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset) {
   DatabaseFile *file = (DatabaseFile *)f;
   int gathers = file->checkpointing && amount <= bufferBytesMax && offset + amount <= file->reservedEnd;
-  int follows = file->used > 0 && offset == file->offset + file->used;
-  if (file->used > 0 && (!gathers || !follows || file->used + amount > bufferBytesMax)) DB_FLUSH_OR_RETURN(file);
+  Gathered *pages = &file->pages;
+  int follows = pages->used > 0 && offset == pages->offset + pages->used;
+  if (pages->used > 0 && (!gathers || !follows || pages->used + amount > bufferBytesMax)) DB_FLUSH_OR_RETURN(file);
   if (!gathers) return DB_REAL(f)->pMethods->xWrite(DB_REAL(f), data, amount, offset);
-  if (file->buffer == 0) {
-    file->buffer = sqlite3_malloc(bufferBytesMax);
-    if (file->buffer == 0) return SQLITE_NOMEM;
-  }
-  if (file->used == 0) file->offset = offset;
-  memcpy(file->buffer + file->used, data, (size_t)amount);
-  file->used += amount;
-  return SQLITE_OK;
+  return gather(pages, data, amount, offset);
 }
 static int databaseTruncate(sqlite3_file *f, sqlite3_int64 size) {
   DB_FLUSH_OR_RETURN(f);
