@@ -60,6 +60,16 @@ struct SyncerTests {
       }
     }
 
+    /// Hands over batches 1 and 2, the second once the first's flush is held, and returns when
+    /// both flushes have started: two syncs in flight, the first waiting for `release`.
+    func sendTwoInFlight() async throws -> (first: Task<any Error, Never>, second: Task<any Error, Never>) {
+      let first = send(1)
+      try await waitForFlushes(1)
+      let second = send(2)
+      try await waitForFlushes(2)
+      return (first, second)
+    }
+
     /// Waits (up to 5 s) until `count` flushes have started.
     func waitForFlushes(_ count: Int) async throws {
       let deadline = ContinuousClock.now + .seconds(5)
@@ -72,10 +82,7 @@ struct SyncerTests {
   @Test("two in flight: the second batch is synced while the first's sync runs, and answered only after it")
   func laterWaitsForEarlier() async throws {
     let harness = try Harness(syncsInFlightMax: 2, firstFails: false)
-    let first = harness.send(1)
-    try await harness.waitForFlushes(1)
-    let second = harness.send(2)
-    try await harness.waitForFlushes(2)
+    let (first, second) = try await harness.sendTwoInFlight()
     try await Task.sleep(for: .milliseconds(100))
     #expect(
       harness.flushes.count.load(ordering: .relaxed) == 2, "the second sync did not start while the first ran"
@@ -93,10 +100,7 @@ struct SyncerTests {
   @Test("the earlier sync fails: the later batch's callers are failed too, though its own flush succeeded")
   func earlierFailureFailsLater() async throws {
     let harness = try Harness(syncsInFlightMax: 2, firstFails: true)
-    let first = harness.send(1)
-    try await harness.waitForFlushes(1)
-    let second = harness.send(2)
-    try await harness.waitForFlushes(2)
+    let (first, second) = try await harness.sendTwoInFlight()
     harness.flushes.release.signal()
     for task in [first, second] {
       guard case .storageFailure(let message) = await task.value as? LedgerError else {
