@@ -65,7 +65,7 @@ struct EventImporter {
     try text.withUTF8 {
       try EventLog.appendRaw(
         seq: seq, kind: kind.rawValue, userID: userID, recordedAt: recordedAt, payload: $0,
-        idempotencyKey: key, hash: link, db)
+        idempotencyKey: key, hash: link, using: EventLog.appendStatement(db))
     }
     head = link
     lastSeq = seq

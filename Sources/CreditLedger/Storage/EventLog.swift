@@ -6,11 +6,12 @@ import GRDBSQLite
 enum EventLog {
   static let columns = "seq, kind, user_id, recorded_at, payload, idempotency_key"
 
-  /// Appends one event chained to `previous`, and returns its link: the one statement every
-  /// deduction waits on, bound through SQLite's C API (see ``RawStatement``). The payload is
-  /// encoded into `json`, a buffer the writer reuses, which SQLite reads in place.
+  /// Appends one event chained to `previous` with `insert` (``appendStatement(_:)``), and
+  /// returns its link: the one statement every deduction waits on, bound through SQLite's C
+  /// API (see ``RawStatement``). The payload is encoded into `json`, a buffer the writer
+  /// reuses, which SQLite reads in place.
   static func append(
-    _ event: Event, after previous: ChainHash, encodingInto json: inout JSONText, _ db: Database
+    _ event: Event, after previous: ChainHash, encodingInto json: inout JSONText, using insert: RawStatement
   ) throws -> ChainHash {
     json.reset()
     EventPayload.encode(event.body, into: &json)
@@ -21,7 +22,7 @@ enum EventLog {
         kind: event.kind.rawValue, payload: payload, idempotencyKey: event.idempotencyKey)
       try appendRaw(
         seq: event.seq, kind: event.kind.rawValue, userID: event.userID, recordedAt: at,
-        payload: payload, idempotencyKey: event.idempotencyKey, hash: link, db)
+        payload: payload, idempotencyKey: event.idempotencyKey, hash: link, using: insert)
       return link
     }
   }
@@ -30,13 +31,18 @@ enum EventLog {
   /// before GRDB's cache hashed it to find the prepared statement.
   private static let appendSQL = "INSERT INTO events (\(columns), hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
-  /// Appends one row as given, its payload's UTF-8 in `payload`: the writer's append, and an
-  /// import's.
+  /// The statement that appends events, for a batch or an import to use for all of theirs:
+  /// found once rather than by hashing its SQL for every event.
+  static func appendStatement(_ db: Database) throws -> RawStatement {
+    try RawStatement(appendSQL, db)
+  }
+
+  /// Appends one row as given, its payload's UTF-8 in `payload`, with `insert`
+  /// (``appendStatement(_:)``): the writer's append, and an import's.
   static func appendRaw(
     seq: Int64, kind: String, userID: UUID, recordedAt: Int64, payload: UnsafeBufferPointer<UInt8>,
-    idempotencyKey: String?, hash: ChainHash, _ db: Database
+    idempotencyKey: String?, hash: ChainHash, using insert: RawStatement
   ) throws {
-    let insert = try RawStatement(appendSQL, db)
     insert.bind(1, seq)
     insert.bind(2, kind)
     insert.bind(3, userID)

@@ -23,13 +23,19 @@ enum Projector {
   /// Writes what `events` mean to the tables, but notes the profiles' credits, `updated_at`
   /// and newest mail in `updates` for the caller to write once.
   private static func applyRows(_ events: [Event], _ db: Database, updates: inout ProfileUpdates) throws {
+    // Found once per run of events: GRDB's cache finds a statement by hashing its SQL.
+    let insertUserEvent = try RawStatement("INSERT INTO user_events (user_id, seq) VALUES (?, ?)", db)
+    let insertMail = try RawStatement(
+      """
+      INSERT INTO mails (seq, id, user_id, recipient_email, subject, mail_type, credits_used,
+        sent_at, prev_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """, db)
     for event in events {
       let at = event.recordedAt.millisecondsSince1970
       if event.kind != .mailSent {
-        let insert = try RawStatement("INSERT INTO user_events (user_id, seq) VALUES (?, ?)", db)
-        insert.bind(1, event.userID)
-        insert.bind(2, event.seq)
-        try insert.run()
+        insertUserEvent.bind(1, event.userID)
+        insertUserEvent.bind(2, event.seq)
+        try insertUserEvent.run()
       }
       switch event.body {
       case .userSignedUp(let email, let start):
@@ -41,7 +47,7 @@ enum Projector {
       case .mailSent(let mail, let after):
         let previous = try updates.lastMail(of: event.userID, db)
         updates.note(event.userID, credits: after, at: at, lastMail: event.seq)
-        try insertMail(mail, of: event, after: previous, db)
+        try insert(mail, of: event, after: previous, with: insertMail)
       case .creditsRefunded(let mailID, let refunded, let after):
         updates.note(event.userID, credits: after, at: at)
         try db.cachedStatement(sql: "UPDATE mails SET credits_refunded = ? WHERE id = ?")
@@ -62,14 +68,9 @@ enum Projector {
   }
 
   /// Inserts the mails row, linked to the user's mail before it (``MailChain``).
-  private static func insertMail(
-    _ mail: Event.Mail, of event: Event, after previous: Int64?, _ db: Database
+  private static func insert(
+    _ mail: Event.Mail, of event: Event, after previous: Int64?, with insert: RawStatement
   ) throws {
-    let insert = try RawStatement(
-      """
-      INSERT INTO mails (seq, id, user_id, recipient_email, subject, mail_type, credits_used,
-        sent_at, prev_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-      """, db)
     insert.bind(1, event.seq)
     insert.bind(2, mail.id)
     insert.bind(3, event.userID)
@@ -121,12 +122,13 @@ enum Projector {
 
     /// Writes them and forgets them.
     mutating func write(_ db: Database) throws {
+      guard !changes.isEmpty else { return }
+      let update = try RawStatement(
+        """
+        UPDATE profiles SET credits = coalesce(?, credits), updated_at = ?,
+          last_mail_seq = coalesce(?, last_mail_seq) WHERE id = ?
+        """, db)
       for (user, change) in changes {
-        let update = try RawStatement(
-          """
-          UPDATE profiles SET credits = coalesce(?, credits), updated_at = ?,
-            last_mail_seq = coalesce(?, last_mail_seq) WHERE id = ?
-          """, db)
         update.bind(1, change.credits)
         update.bind(2, change.at)
         update.bind(3, change.lastMail)

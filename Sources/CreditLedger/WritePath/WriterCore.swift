@@ -57,9 +57,10 @@ final class WriterCore: @unchecked Sendable {
     do {
       try pool.writeWithoutTransaction { db in
         try RawStatement.transaction(immediate: true, db) {
+          let insert = try EventLog.appendStatement(db)
           for request in batch {
             do {
-              let (event, isNew) = try handle(request, &undo, db)
+              let (event, isNew) = try handle(request, &undo, insert, db)
               if isNew { appended.append(event) }
               results.append(.success(Writer.Answer(event: event, replayed: !isNew)))
             } catch let rejection as Rejection {
@@ -127,7 +128,9 @@ final class WriterCore: @unchecked Sendable {
 
   /// One command: idempotency, the ledger's rules, then the append. Throws a ``Rejection``
   /// before writing anything, or a storage error. Returns the event and whether it is new.
-  private func handle(_ request: Writer.Request, _ undo: inout Undo, _ db: Database) throws -> (
+  private func handle(
+    _ request: Writer.Request, _ undo: inout Undo, _ insert: RawStatement, _ db: Database
+  ) throws -> (
     Event, Bool
   ) {
     // Permission and input shape were checked before the command was queued
@@ -151,7 +154,7 @@ final class WriterCore: @unchecked Sendable {
     } catch {
       preconditionFailure("the writer made an event that breaks an invariant: \(error)")
     }
-    head = try EventLog.append(event, after: head, encodingInto: &json, db)
+    head = try EventLog.append(event, after: head, encodingInto: &json, using: insert)
     nextSeq += 1
     lastRecordedAt = now
     return (event, true)
