@@ -402,6 +402,12 @@ static int ledgerOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int f
   return unixVFS->xOpen(unixVFS, name, f, flags, outFlags);
 }
 
+int ledger_sqlite3_vfs_allocates(void *connection) {
+  sqlite3_file *file = 0;
+  if (sqlite3_file_control(connection, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || file == 0) return 0;
+  return file->pMethods == &databaseMethods && ((DatabaseFile *)file)->descriptor >= 0;
+}
+
 static int ledgerDelete(sqlite3_vfs *v, const char *name, int syncDir) {
   (void)v;
   return unixVFS->xDelete(unixVFS, name, syncDir);

@@ -1,3 +1,4 @@
+import CLedgerSQLite
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -17,8 +18,11 @@ struct GatheredWALTests {
     let path = fixture.folder.appendingPathComponent("a b?c#d%e é.sqlite").path
     let ledger = try await Ledger.open(path: path, configuration: fixture.configuration)
     let user = try await ledger.signUp(email: "ada@example.com", as: .service)
-    let vfs = try await ledger.pool.write { try Self.vfsName($0) }
+    let (vfs, allocates) = try await ledger.pool.write {
+      (try Self.vfsName($0), ledger_sqlite3_vfs_allocates(UnsafeMutableRawPointer($0.sqliteConnection)))
+    }
     #expect(vfs.hasPrefix("credit-ledger/"))
+    #expect(allocates == 1, "the VFS did not find the file's descriptor: checkpoints allocate page by page")
     await ledger.close()
     let files = try FileManager.default.contentsOfDirectory(atPath: fixture.folder.path)
     #expect(files.contains("a b?c#d%e é.sqlite"))

@@ -23,4 +23,9 @@ int ledger_sqlite3_memstatus_off(void);
 /// SQLite's result code.
 int ledger_sqlite3_register_vfs(void);
 
+/// 1 if `connection`'s main database file was opened through that VFS and it found the file's
+/// descriptor, so that a checkpoint that grows the file allocates the space in one
+/// `posix_fallocate` call (else it falls back to SQLite's page-by-page writes); 0 otherwise.
+int ledger_sqlite3_vfs_allocates(void *connection);
+
 #endif
