@@ -14,6 +14,11 @@ int ledger_sqlite3_db_config_int(void *connection, int option, int value);
 /// nothing); returns SQLite's result code.
 int ledger_sqlite3_memstatus_off(void);
 
+/// Starts writing back the file's dirty pages without waiting (`sync_file_range` with
+/// `SYNC_FILE_RANGE_WRITE`, where Linux has it): a hint that makes no promise of durability;
+/// returns its result (0 where it does not exist).
+int ledger_start_writeback(int descriptor);
+
 /// The name of the VFS that ``ledger_sqlite3_register_vfs`` registers.
 #define LEDGER_SQLITE_VFS_NAME "credit-ledger"
 

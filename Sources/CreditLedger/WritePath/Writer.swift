@@ -230,7 +230,11 @@ final class Writer: Sendable {
       // (two wake-ups, which on this VM cost more than the fdatasync). With commands waiting,
       // hand it over and commit them while it syncs.
       let idle = queue.withLock { $0.requests.isEmpty }
-      if !idle || !syncer.syncInline(synced) { syncer.acknowledge(synced) }
+      if !idle || !syncer.syncInline(synced) {
+        // The frames leave for the disk now, while a syncer thread wakes up (~50 µs here).
+        syncer.startWriteback()
+        syncer.acknowledge(synced)
+      }
     } else {
       balances.apply(changes)
       for answer in answers { answer.continuation.resume(with: answer.result) }
