@@ -88,7 +88,7 @@ final class Syncer: Sendable {
   private let stopped = DispatchSemaphore(value: 0)
   private let threadCount: Int
   private let walPath: String
-  /// The WAL's descriptor, opened by the first sync.
+  /// The WAL's descriptor, opened by the first sync or writeback (``walDescriptor()``).
   private let descriptor = Mutex<Int32>(-1)
   private let syncs = Atomic<Int>(0)
   private let flush: @Sendable (Int32) -> Int32
@@ -133,10 +133,7 @@ final class Syncer: Sendable {
   /// wakes up, and its `fdatasync` waits for less (p50 142–150 against 170 µs at 32 callers).
   /// Only a hint: durability is still that `fdatasync`'s, and an error here shows there too.
   func startWriteback() {
-    let descriptor = descriptor.withLock { descriptor in
-      if descriptor < 0 { descriptor = Self.openWAL(walPath) }
-      return descriptor
-    }
+    let descriptor = walDescriptor()
     if descriptor >= 0 { _ = ledger_start_writeback(descriptor) }
   }
 
@@ -249,10 +246,7 @@ final class Syncer: Sendable {
   /// One `fdatasync` of the WAL, opening it (and syncing its directory entry) the first time.
   private func sync() -> LedgerError? {
     if let failure = state.withLock({ $0.failure }) { return failure }
-    let descriptor = descriptor.withLock { descriptor in
-      if descriptor < 0 { descriptor = Self.openWAL(walPath) }
-      return descriptor
-    }
+    let descriptor = walDescriptor()
     syncs.add(1, ordering: .relaxed)
     guard descriptor >= 0, flush(descriptor) == 0 else {
       let failure = LedgerError.storageFailure(
@@ -263,6 +257,15 @@ final class Syncer: Sendable {
       return failure
     }
     return nil
+  }
+
+  /// The WAL's descriptor, opened by the first call; -1 if it cannot be opened (then tried
+  /// again next time).
+  private func walDescriptor() -> Int32 {
+    descriptor.withLock { descriptor in
+      if descriptor < 0 { descriptor = Self.openWAL(walPath) }
+      return descriptor
+    }
   }
 
   /// Opens the WAL for syncing and syncs its directory entry, so that the file itself
