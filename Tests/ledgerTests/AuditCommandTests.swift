@@ -9,7 +9,7 @@ struct AuditCommandTests {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["sqlite3", path, sql]
     process.standardOutput = FileHandle.nullDevice
-    try process.run()
+    try CLI.launch(process)
     process.waitUntilExit()
     return process.terminationStatus
   }

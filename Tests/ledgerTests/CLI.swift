@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs the built `ledger` binary, as a user would, in a temporary folder of its own.
 struct CLI {
@@ -39,6 +40,16 @@ struct CLI {
     return folder.appendingPathComponent("ledger")
   }()
 
+  /// Launches `process`, one launch at a time in this test process: Foundation's
+  /// `Process.run()` once crashed inside a `memcpy` (SIGSEGV in a fresh-clone CI run) while
+  /// forty launches ran at once. The processes still run together; only their starts take
+  /// turns.
+  static func launch(_ process: Process) throws {
+    try launching.withLock { _ in try process.run() }
+  }
+
+  private static let launching = Mutex(())
+
   /// Runs `ledger ARGS` with `--db` pointing at this folder's file unless `db` is false.
   func run(_ arguments: [String], db: Bool = true, environment: [String: String] = [:]) throws -> Result {
     let process = Process()
@@ -51,7 +62,7 @@ struct CLI {
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
-    try process.run()
+    try Self.launch(process)
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -72,7 +72,7 @@ struct CrashTests {
     ]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try CLI.launch(process)
     Thread.sleep(
       forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
     kill(process.processIdentifier, SIGKILL)
