@@ -48,6 +48,11 @@ public struct Limits: Sendable, Hashable {
   /// sleeps at once, so that callers answered together gather into one batch. Zero: never
   /// spin.
   public var writerIdleSpinMax: Duration = .microseconds(100)
+  /// How long the caller of a lone command, answered as its batch's `fdatasync` starts, looks
+  /// for that sync to return before it suspends (``DurabilityWait``): its task is back on a
+  /// thread when the sync returns, instead of being woken after it. Its call returns only
+  /// once the batch is durable either way. Zero: lone callers are answered after the sync.
+  public var loneCallerSpinMax: Duration = .microseconds(500)
   /// Most `fdatasync` calls of the log's WAL running at once, each on a thread of its own:
   /// batches committed while one runs start the next instead of waiting for it to return.
   /// One makes each sync wait for the one before it.

@@ -40,6 +40,8 @@ final class Syncer: Sendable {
     var lastSeq: Int64
     /// The balances the batch changed: readers see them once it is durable.
     var balances: DurableBalances.Changes
+    /// A lone caller answered as the sync started, which waits on this for its outcome.
+    var answeredEarly: DurabilityWait? = nil
   }
 
   /// The batches one sync covered and whether it failed, waiting for earlier syncs to answer.
@@ -99,16 +101,20 @@ final class Syncer: Sendable {
   private let onDurable: @Sendable (Int64) -> Void
   /// What the ledger's readers read balances from: changed before callers are answered.
   private let balances: DurableBalances
+  /// Whether ``syncInline(_:)`` answers a lone command's caller as its sync starts.
+  private let answersLoneCallerEarly: Bool
 
   /// `flush` is `fdatasync` but in tests of its failure.
   init(
     databasePath: String, durableSeq: Int64, balances: DurableBalances, syncsInFlightMax: Int,
+    answersLoneCallerEarly: Bool = false,
     flush: @escaping @Sendable (Int32) -> Int32 = fdatasync,
     onDurable: @escaping @Sendable (Int64) -> Void
   ) {
     precondition(syncsInFlightMax >= 1, "at least one sync must be able to run")
     walPath = databasePath + "-wal"
     self.balances = balances
+    self.answersLoneCallerEarly = answersLoneCallerEarly
     self.flush = flush
     self.durableSeq = Atomic(durableSeq)
     self.onDurable = onDurable
@@ -156,12 +162,23 @@ final class Syncer: Sendable {
   /// Makes `batch` durable on the calling thread, if no batch waits here and no sync runs:
   /// one caller at a time then waits for its `fdatasync` without a hop to a syncer thread and
   /// back. False, with nothing done, when busy: hand the batch to ``acknowledge(_:)``.
+  ///
+  /// A lone command's caller that succeeded is answered as the sync starts, with a
+  /// ``DurabilityWait`` to wait on: its task wakes up while the disk works.
   func syncInline(_ batch: Batch) -> Bool {
     let place = state.withLock { state -> Int? in
       guard state.batches.isEmpty, state.running == 0, !state.stopping else { return nil }
       return state.startSync(inline: true)?.place
     }
     guard let place else { return false }
+    var batch = batch
+    if answersLoneCallerEarly, batch.answers.count == 1, case .success(var answer) = batch.answers[0].result {
+      let wait = DurabilityWait()
+      answer.durability = wait
+      let continuation = batch.answers.removeFirst().continuation
+      batch.answeredEarly = wait
+      continuation.resume(returning: answer)
+    }
     finish(place, [batch])
     return true
   }
@@ -237,6 +254,7 @@ final class Syncer: Sendable {
       onDurable(durable)
     }
     for batch in synced.batches {
+      batch.answeredEarly?.finish(failure: failure)
       for answer in batch.answers {
         answer.continuation.resume(with: failure.map { .failure($0) } ?? answer.result)
       }

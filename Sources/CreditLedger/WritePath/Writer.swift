@@ -26,6 +26,9 @@ final class Writer: Sendable {
   struct Answer: Sendable {
     var event: Event
     var replayed: Bool
+    /// Set when the caller is answered before its batch is durable (a lone command): the
+    /// caller waits on it before it returns the event.
+    var durability: DurabilityWait? = nil
   }
 
   private struct Queue: ~Copyable {
@@ -52,6 +55,7 @@ final class Writer: Sendable {
   /// The core's projection writer, which any thread may ask (the core is the writer thread's).
   private let projections: ProjectionWriter
   private let batchCommandsMax: Int
+  private let loneCallerSpinMax: Duration
   private let batchesCommitted = Atomic<Int>(0)
   private let commandsCommitted = Atomic<Int>(0)
 
@@ -72,6 +76,7 @@ final class Writer: Sendable {
     self.balances = balances
     self.gate = gate
     self.batchCommandsMax = batchCommandsMax
+    loneCallerSpinMax = core.configuration.limits.loneCallerSpinMax
     self.onBatchCommitted = onBatchCommitted
     let projections = core.projections
     self.projections = projections
@@ -80,6 +85,7 @@ final class Writer: Sendable {
       ? Syncer(
         databasePath: databasePath, durableSeq: core.committedSeq, balances: balances,
         syncsInFlightMax: core.configuration.limits.syncsInFlightMax,
+        answersLoneCallerEarly: core.configuration.limits.loneCallerSpinMax > .zero,
         flush: core.configuration.flushForTesting ?? fdatasync
       ) {
         projections.durable(through: $0)
@@ -99,12 +105,14 @@ final class Writer: Sendable {
   func submit(
     _ command: Command, principal: Principal, idempotencyKey: String?
   ) async throws -> Answer {
-    try await withCheckedThrowingContinuation { continuation in
+    let answer = try await withCheckedThrowingContinuation { continuation in
       let request = Request(
         command: command, principal: principal, idempotencyKey: idempotencyKey,
         continuation: continuation)
       enqueue(onClosed: { continuation.resume(throwing: LedgerError.closed) }) { $0.requests.append(request) }
     }
+    try await answer.durability?.wait(spinMax: loneCallerSpinMax)
+    return answer
   }
 
   /// Rebuilds the projections on their own thread while appends go on; returns events replayed.
