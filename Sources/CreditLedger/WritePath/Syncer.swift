@@ -177,6 +177,8 @@ final class Syncer: Sendable {
       answer.durability = wait
       let continuation = batch.answers.removeFirst().continuation
       batch.answeredEarly = wait
+      // The frames leave first: the caller's thread, woken next, may take this CPU for a while.
+      startWriteback()
       continuation.resume(returning: answer)
     }
     finish(place, [batch])
