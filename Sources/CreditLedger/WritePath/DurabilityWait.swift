@@ -16,6 +16,12 @@ final class DurabilityWait: Sendable {
     var finished = false
     var failure: LedgerError?
     var waiter: CheckedContinuation<Void, any Error>?
+
+    /// Durable, or the failure that left it not durable; nil until the sync returned.
+    var outcome: Result<Void, any Error>? {
+      guard finished else { return nil }
+      return failure.map { .failure($0) } ?? .success(())
+    }
   }
 
   /// Set once the outcome is known: what the spinning caller looks at.
@@ -24,13 +30,13 @@ final class DurabilityWait: Sendable {
 
   /// The sync returned: durable with no failure, or not durable with `failure`.
   func finish(failure: LedgerError?) {
-    let waiter = state.withLock { state in
+    let (waiter, outcome) = state.withLock { state in
       state.finished = true
       state.failure = failure
-      return state.waiter.take()
+      return (state.waiter.take(), state.outcome)
     }
     done.store(true, ordering: .releasing)
-    waiter?.resume(with: failure.map { .failure($0) } ?? .success(()))
+    if let waiter, let outcome { waiter.resume(with: outcome) }
   }
 
   /// Returns once the batch is durable; throws the failure that left it not durable.
@@ -44,24 +50,13 @@ final class DurabilityWait: Sendable {
         if looks & 63 == 0 && ContinuousClock.now >= deadline { break }
       }
     }
-    if let outcome = outcome() { return try outcome.get() }
+    if let outcome = state.withLock({ $0.outcome }) { return try outcome.get() }
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-      let outcome = state.withLock { state -> Result<Void, any Error>? in
-        guard state.finished else {
-          state.waiter = continuation
-          return nil
-        }
-        return state.failure.map { .failure($0) } ?? .success(())
+      let outcome = state.withLock { state in
+        if state.outcome == nil { state.waiter = continuation }
+        return state.outcome
       }
       if let outcome { continuation.resume(with: outcome) }
-    }
-  }
-
-  /// The outcome if it is known.
-  private func outcome() -> Result<Void, any Error>? {
-    state.withLock { state in
-      guard state.finished else { return nil }
-      return state.failure.map { .failure($0) } ?? .success(())
     }
   }
 }
