@@ -14,10 +14,11 @@ struct LoneCallerTests {
     let returnedDuringFlush = Mutex<Bool?>(nil)
   }
 
-  /// A ledger whose flushes, once `slow` is set, take 50 ms and then succeed or fail (EIO):
-  /// far longer than the default spin, far shorter than a spin of 10 s.
-  func ledger(spinMax: Duration, failing: Bool, _ observed: Observed) async throws -> Ledger {
+  /// A ledger with one user (300 credits), whose flushes from now on take 50 ms and then
+  /// succeed or fail (EIO): far longer than the default spin, far shorter than a spin of 10 s.
+  func start(spinMax: Duration, failing: Bool) async throws -> (Ledger, UUID, Observed) {
     let fixture = try Fixture()
+    let observed = Observed()
     var configuration = fixture.configuration
     configuration.limits.loneCallerSpinMax = spinMax
     configuration.flushForTesting = { descriptor in
@@ -30,17 +31,17 @@ struct LoneCallerTests {
       }
       return fdatasync(descriptor)
     }
-    return try await Ledger.open(path: fixture.path, configuration: configuration)
+    let ledger = try await Ledger.open(path: fixture.path, configuration: configuration)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    observed.slow.withLock { $0 = true }
+    return (ledger, user, observed)
   }
 
   @Test(
     "the send returns after its flush, with the balance readers then see: answered after the sync (0), suspended after a short spin (default), spinning throughout (10 s)",
     arguments: [Duration.zero, Limits().loneCallerSpinMax, .seconds(10)])
   func returnsOnceDurable(spinMax: Duration) async throws {
-    let observed = Observed()
-    let ledger = try await ledger(spinMax: spinMax, failing: false, observed)
-    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
-    observed.slow.withLock { $0 = true }
+    let (ledger, user, observed) = try await start(spinMax: spinMax, failing: false)
     let receipt = try await ledger.send(Fixture.mail(to: user, credits: 10), as: .service)
     observed.sendReturned.withLock { $0 = true }
     #expect(observed.returnedDuringFlush.withLock { $0 } == false, "the send returned before its flush did")
@@ -53,10 +54,7 @@ struct LoneCallerTests {
     "a flush that fails fails the lone send, whether its caller spins or suspends, and nothing more is taken",
     arguments: [Duration.zero, Limits().loneCallerSpinMax, .seconds(10)])
   func failsWithTheFlush(spinMax: Duration) async throws {
-    let observed = Observed()
-    let ledger = try await ledger(spinMax: spinMax, failing: true, observed)
-    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
-    observed.slow.withLock { $0 = true }
+    let (ledger, user, _) = try await start(spinMax: spinMax, failing: true)
     let failure = await #expect(throws: LedgerError.self) {
       try await ledger.send(Fixture.mail(to: user, credits: 10), as: .service)
     }
@@ -65,6 +63,9 @@ struct LoneCallerTests {
       return
     }
     #expect(message.contains("fdatasync"))
+    await #expect(throws: LedgerError.self) {
+      try await ledger.send(Fixture.mail(to: user, credits: 20), as: .service)
+    }
     #expect(ledger.statistics.durableSeq == 1)
     #expect(try await ledger.reader.balance(userID: user, as: .service).credits == 300)
     await ledger.close()
