@@ -49,7 +49,7 @@ public struct Limits: Sendable, Hashable {
   /// spin.
   public var writerIdleSpinMax: Duration = .microseconds(100)
   /// How long the caller of a lone command, answered as its batch's `fdatasync` starts, looks
-  /// for that sync to return before it suspends (``DurabilityWait``): its task is back on a
+  /// for that sync to return before it suspends (`DurabilityWait`): its task is back on a
   /// thread when the sync returns, instead of being woken after it. Its call returns only
   /// once the batch is durable either way. Zero: lone callers are answered after the sync.
   public var loneCallerSpinMax: Duration = .microseconds(500)
