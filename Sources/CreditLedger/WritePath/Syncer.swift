@@ -14,10 +14,10 @@ import Synchronization
 ///
 /// The writer's connection runs with SQLite's `synchronous=OFF`; these threads are what make
 /// "done" mean durable. A batch is handed over after its transaction committed (its frames
-/// are in the WAL file); its callers are resumed only after an `fdatasync` of the WAL that
+/// are in the WAL file); its callers' calls return only after an `fdatasync` of the WAL that
 /// began after that, in commit order. A crash before it loses only unanswered batches, and
 /// always a suffix of the log: an fsync covers every write before it. Checkpoints run on
-/// their own connection with `synchronous=NORMAL`, which syncs the WAL before copying it and
+/// their own connection with `synchronous=FULL`, which syncs the WAL before copying it and
 /// the database before the WAL is reused.
 ///
 /// Up to ``Limits/syncsInFlightMax`` syncs run at once, each on its own thread: batches
