@@ -7,7 +7,7 @@ import Synchronization
 /// Callers enqueue commands and suspend. One dedicated thread takes everything that is
 /// waiting, checks each command against the balances it keeps in memory, and commits the lot
 /// in one transaction: one fsync per batch (group commit), so the more callers wait, the more
-/// each commit carries. A caller's call returns only once its batch is durable (``Syncer``). The
+/// each commit carries. A call returns only once its batch is durable (``Syncer``). The
 /// projections follow on a thread of their own (``ProjectionWriter``).
 ///
 /// A thread rather than an actor: the notes in `shared/notes/write-path.md` measured an
