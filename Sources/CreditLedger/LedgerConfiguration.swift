@@ -25,6 +25,8 @@ public struct LedgerConfiguration: Sendable {
   /// The time source for events; inject a fixed clock to make tests replay exactly.
   public var clock: @Sendable () -> Date = { Date() }
   /// The id source for new users and mails; inject a seeded one to make tests replay exactly.
+  /// A mail's id is the one it gives with the send's sequence number in its last 62 bits
+  /// (after the variant), so that the mail is found by its row without an index on ids.
   public var makeID: @Sendable () -> UUID = { RandomID.make() }
 
   /// Called on the writer thread after each batch commits, with its size and how long the

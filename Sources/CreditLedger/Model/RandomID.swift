@@ -21,8 +21,8 @@ enum RandomID {
   private static let pool = Mutex(Pool())
 
   /// A new UUID of version 7: 48 bits of Unix milliseconds, then 74 random bits. Ids made
-  /// later sort later, so the unique index on `mails.id` grows at its end instead of
-  /// dirtying a random page per mail; the random bits keep them unguessable.
+  /// later sort later. A mail's id keeps the first 12 of those bits and carries its send's
+  /// sequence number in the other 62 (``MailID``); a user's keeps them all, unguessable.
   static func make(now: Date = Date()) -> UUID {
     let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
     return pool.withLock { pool in

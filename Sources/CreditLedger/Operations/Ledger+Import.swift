@@ -38,7 +38,12 @@ extension Ledger {
         try db.execute(sql: "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536")
         let importer = try Self.appendLines(of: input, total: total, db, progress: progress)
         try db.inTransaction {
-          _ = try Projector.rebuild(db, withView: true)
+          do {
+            _ = try Projector.rebuild(db, withView: true)
+          } catch LedgerError.corruptLog(let seq, let reason) {
+            // The n-th line is event n: the importer refused any other numbering.
+            throw Rejection.invalidField(field: "events", reason: "line \(seq) \(reason)")
+          }
           return .commit
         }
         return importer

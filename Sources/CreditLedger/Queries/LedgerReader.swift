@@ -86,9 +86,13 @@ public struct LedgerReader: Sendable {
   public func mail(id: UUID, as principal: Principal) async throws -> Mail {
     await freshness?()
     let mail = try await readShort { db in
-      try Row.fetchOne(
-        db.cachedStatement(sql: "SELECT \(Self.mailColumns) FROM user_mails WHERE id = ?"),
-        arguments: [id]
+      // A file written before `mail_ids` (a backup of an older version) has the index on
+      // `mails.id` instead.
+      let (lookup, arguments): (String, StatementArguments) =
+        try db.tableExists("mail_ids") ? (MailID.rowCondition, [id, MailID.seq(of: id)]) : ("id = ?", [id])
+      return try Row.fetchOne(
+        db.cachedStatement(sql: "SELECT \(Self.mailColumns) FROM user_mails WHERE \(lookup)"),
+        arguments: arguments
       ).map(Self.mail(from:))
     }
     guard let mail, principal.canAccess(mail.userID) else { throw Rejection.mailNotFound(id) }

@@ -149,7 +149,7 @@ enum ProjectionStore {
   }
 
   /// Whether the projections file can be kept: of this format (its mails linked in their
-  /// chain), and closed cleanly or left open in this boot (its unflushed writes are in the
+  /// chain, the ids that do not carry their `seq` listed in `mail_ids`), and closed cleanly or left open in this boot (its unflushed writes are in the
   /// kernel's cache; without a boot id, any), or missing. False when it was left open in
   /// another boot, is of another format, or does not open at all.
   private static func reusable(
@@ -161,7 +161,11 @@ enum ProjectionStore {
       let queue = try DatabaseQueue(path: path, configuration: configuration)
       defer { try? queue.close() }
       return try queue.read { db in
-        if try db.tableExists("mails", in: "main"), try !linksMails(db) { return false }
+        if try db.tableExists("mails", in: "main"),
+          try !linksMails(db) || !db.tableExists("mail_ids", in: "main")
+        {
+          return false
+        }
         guard let bootID, try db.tableExists("projections_session", in: "main") else { return true }
         // Naming every column refuses (throws) a file of another format: replayed, too.
         let row = try Row.fetchOne(
@@ -192,5 +196,10 @@ enum ProjectionStore {
         INSERT INTO main.user_events SELECT * FROM log.user_events;
         UPDATE main.projection_checkpoint SET seq = (SELECT seq FROM log.projection_checkpoint);
         """)
+    if try db.tableExists("mail_ids", in: "log") {
+      try db.execute(sql: "INSERT INTO main.mail_ids SELECT * FROM log.mail_ids")
+    } else {
+      try Projector.listMailIDs(from: "log", db)
+    }
   }
 }

@@ -48,10 +48,11 @@ enum Projector {
         let previous = try updates.lastMail(of: event.userID, db)
         updates.note(event.userID, credits: after, at: at, lastMail: event.seq)
         try insert(mail, of: event, after: previous, with: insertMail)
+        try list(mail.id, seq: event.seq, db, listed: &updates.mailIDsListed)
       case .creditsRefunded(let mailID, let refunded, let after):
         updates.note(event.userID, credits: after, at: at)
-        try db.cachedStatement(sql: "UPDATE mails SET credits_refunded = ? WHERE id = ?")
-          .execute(arguments: [refunded, mailID])
+        try db.cachedStatement(sql: "UPDATE mails SET credits_refunded = ?3 WHERE \(MailID.rowCondition)")
+          .execute(arguments: [mailID, MailID.seq(of: mailID), refunded])
       case .emailChanged(let email):
         updates.note(event.userID, credits: nil, at: at)
         try db.cachedStatement(sql: "UPDATE profiles SET email = ? WHERE id = ?")
@@ -83,6 +84,48 @@ enum Projector {
     try insert.run()
   }
 
+  /// Keeps `mail_ids` exact: lists a mail id that does not carry its row's `seq` (``MailID``),
+  /// and throws ``LedgerError/corruptLog(seq:reason:)`` for an id another mail has. An id
+  /// that carries its `seq` is unique among those that do; it is looked for in `mail_ids`
+  /// only when that table has rows (`listed`: nil until looked up), never in a ledger whose
+  /// mails all carry theirs.
+  private static func list(_ id: UUID, seq: Int64, _ db: Database, listed: inout Bool?) throws {
+    let taken: Bool
+    if MailID.carries(id, seq: seq) {
+      if listed == nil {
+        listed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mail_ids)") ?? false
+      }
+      guard listed == true else { return }
+      taken =
+        try Bool.fetchOne(
+          db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM mail_ids WHERE id = ?)"), arguments: [id]
+        ) ?? false
+    } else {
+      try db.cachedStatement(sql: "INSERT OR IGNORE INTO mail_ids (id, seq) VALUES (?, ?)")
+        .execute(arguments: [id, seq])
+      listed = true
+      taken =
+        try db.changesCount == 0
+        || Bool.fetchOne(
+          db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM mails WHERE seq = ? AND id = ?)"),
+          arguments: [MailID.seq(of: id), id]) ?? false
+    }
+    if taken {
+      throw LedgerError.corruptLog(seq: seq, reason: "has mail id \(id.lowercased), which another mail has")
+    }
+  }
+
+  /// Lists, in `mail_ids`, the mails of `schema` whose id does not carry their `seq`: for
+  /// tables copied from a file that has no such list (a backup or import of an older version).
+  static func listMailIDs(from schema: String, _ db: Database) throws {
+    let rows = try Row.fetchCursor(db, sql: "SELECT id, seq FROM \(schema).mails")
+    let insert = try db.makeStatement(sql: "INSERT INTO main.mail_ids (id, seq) VALUES (?, ?)")
+    while let row = try rows.next() {
+      let (id, seq): (UUID, Int64) = (row[0], row[1])
+      if !MailID.carries(id, seq: seq) { try insert.execute(arguments: [id, seq]) }
+    }
+  }
+
   /// The profile columns a run of events changed, each user's last values: written once per
   /// user, at the end of a catch-up or of a whole replay.
   struct ProfileUpdates {
@@ -98,6 +141,9 @@ enum Projector {
     var known: [UUID: Int64] = [:]
     /// Most users `known` holds; zero remembers none.
     var knownUsersMax = 0
+    /// Whether `mail_ids` has rows (nil: not looked up yet), kept from one catch-up to the
+    /// next with `known`: see ``Projector/list(_:seq:_:listed:)``.
+    var mailIDsListed: Bool?
 
     /// Notes an event of `user` at `at`, the credits it left if it moved them, and its
     /// sequence number if it is a mail: one dictionary lookup per event.

@@ -128,7 +128,9 @@ enum Schema {
 
   /// A user's mails are linked newest first (``MailChain``): `profiles.last_mail_seq` is the
   /// newest, each mail's `prev_seq` the one before. No index on `user_id`: the chain serves
-  /// history, statements, stats and deletion, and costs a catch-up no random page.
+  /// history, statements, stats and deletion, and costs a catch-up no random page. No index
+  /// on `mails.id` either: a mail's id carries its `seq` (``MailID``), and `mail_ids` lists
+  /// the ids that do not.
   private static let mailProjectionDDL = """
     CREATE TABLE profiles (
       id BLOB PRIMARY KEY CHECK (length(id) = 16),
@@ -140,7 +142,7 @@ enum Schema {
     ) WITHOUT ROWID;
     CREATE TABLE mails (
       seq INTEGER PRIMARY KEY,
-      id BLOB NOT NULL UNIQUE CHECK (length(id) = 16),
+      id BLOB NOT NULL CHECK (length(id) = 16),
       user_id BLOB NOT NULL,
       recipient_email TEXT NOT NULL,
       subject TEXT NOT NULL,
@@ -150,6 +152,11 @@ enum Schema {
       sent_at INTEGER NOT NULL,
       prev_seq INTEGER
     );
+    -- The mails whose id does not carry their own seq (minted before, or imported).
+    CREATE TABLE mail_ids (
+      id BLOB PRIMARY KEY CHECK (length(id) = 16),
+      seq INTEGER NOT NULL
+    ) WITHOUT ROWID;
 
     """
 
@@ -196,6 +203,7 @@ enum Schema {
         DROP VIEW IF EXISTS main.user_mails;
         DROP TABLE IF EXISTS main.profiles;
         DROP TABLE IF EXISTS main.mails;
+        DROP TABLE IF EXISTS main.mail_ids;
         DROP TABLE IF EXISTS main.user_events;
         DROP TABLE IF EXISTS main.projection_checkpoint;
         """)

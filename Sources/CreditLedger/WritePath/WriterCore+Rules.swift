@@ -39,7 +39,8 @@ extension WriterCore {
         throw Rejection.insufficientCredits(currentCredits: balance)
       }
       let mail = Event.Mail(
-        id: configuration.makeID(), recipientEmail: send.recipientEmail, subject: send.subject,
+        id: MailID.carrying(nextSeq, in: configuration.makeID()), recipientEmail: send.recipientEmail,
+        subject: send.subject,
         content: send.content, mailType: send.mailType, creditsUsed: send.credits)
       return (send.userID, .mailSent(mail, creditsAfter: balance - send.credits))
     case .refund(let mailID, let credits):
@@ -75,8 +76,9 @@ extension WriterCore {
     let unprojected = projections.unprojected
     var found = try lookups.read { db in
       try Row.fetchOne(
-        db.cachedStatement(sql: "SELECT user_id, credits_used, credits_refunded FROM mails WHERE id = ?"),
-        arguments: [mailID]
+        db.cachedStatement(
+          sql: "SELECT user_id, credits_used, credits_refunded FROM mails WHERE \(MailID.rowCondition)"),
+        arguments: [mailID, MailID.seq(of: mailID)]
       ).map { row in (owner: row[0] as UUID, used: row[1] as Int64, refunded: row[2] as Int64) }
     }
     for event in unprojected {

@@ -18,7 +18,8 @@ final class WriterCore: @unchecked Sendable {
   let projections: ProjectionWriter
   /// Reads the projections file, for the rare rules that need more than balances.
   let lookups: any DatabaseReader
-  private var nextSeq: Int64
+  /// The sequence number the next event gets: the one a send's mail id carries (``MailID``).
+  private(set) var nextSeq: Int64
   private var lastRecordedAt: Int64
   /// The last committed event's link of the hash chain, which the next append extends.
   private var head: ChainHash
