@@ -24,23 +24,20 @@ extension String {
 }
 
 extension UnsafeBufferPointer<UInt8> {
-  /// Whether these UTF-8 bytes hold one JSON must escape. Eight bytes at a time: a mail body
-  /// is scanned on the writer's thread for every send, and a byte loop over it was a tenth
-  /// of the payload encoder's time.
+  /// Whether these UTF-8 bytes hold one JSON must escape. Sixteen bytes a step in vector
+  /// registers: a mail body is scanned on the writer's thread for every send; a byte loop
+  /// was a tenth of the payload encoder's time, and eight bytes a step in a `UInt64` took
+  /// three times as long as this (160 against 54 ns a KiB, measured alone).
   var needsJSONEscaping: Bool {
-    let ones: UInt64 = 0x0101_0101_0101_0101
-    let highs: UInt64 = 0x8080_8080_8080_8080
-    // Exact as booleans: some byte below 0x20; some byte zero after the XOR.
-    func hasLess32(_ word: UInt64) -> Bool { (word &- ones &* 0x20) & ~word & highs != 0 }
-    func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
     let raw = UnsafeRawBufferPointer(self)
+    let space = SIMD16<UInt8>(repeating: 0x20)
+    let quote = SIMD16<UInt8>(repeating: 0x22)
+    let backslash = SIMD16<UInt8>(repeating: 0x5C)
     var index = 0
-    while index + 8 <= raw.count {
-      let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-      if hasLess32(word) || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) {
-        return true
-      }
-      index += 8
+    while index + 16 <= raw.count {
+      let chunk = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+      if any((chunk .< space) .| (chunk .== quote) .| (chunk .== backslash)) { return true }
+      index += 16
     }
     return self[index...].contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
   }

@@ -185,7 +185,8 @@ enum Projector {
           known[user] = lastMail
         }
       }
-      changes.removeAll()
+      // Kept: the next catch-up notes about as many users, and regrowing was 4% of this thread.
+      changes.removeAll(keepingCapacity: true)
     }
   }
 
