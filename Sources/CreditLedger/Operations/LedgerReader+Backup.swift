@@ -91,11 +91,7 @@ extension LedgerReader {
             INSERT INTO main.mails SELECT * FROM copied.mails;
             INSERT INTO main.user_events SELECT * FROM copied.user_events;
             """)
-        if try db.tableExists("mail_ids", in: "copied") {
-          try db.execute(sql: "INSERT INTO main.mail_ids SELECT * FROM copied.mail_ids")
-        } else {
-          try Projector.listMailIDs(from: "copied", db)
-        }
+        try Projector.copyMailIDs(from: "copied", db)
         return .commit
       }
       try db.execute(sql: "DETACH DATABASE copied")

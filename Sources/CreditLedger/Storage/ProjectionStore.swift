@@ -149,9 +149,10 @@ enum ProjectionStore {
   }
 
   /// Whether the projections file can be kept: of this format (its mails linked in their
-  /// chain, the ids that do not carry their `seq` listed in `mail_ids`), and closed cleanly or left open in this boot (its unflushed writes are in the
-  /// kernel's cache; without a boot id, any), or missing. False when it was left open in
-  /// another boot, is of another format, or does not open at all.
+  /// chain, the ids that do not carry their `seq` listed in `mail_ids`), and closed cleanly
+  /// or left open in this boot (its unflushed writes are in the kernel's cache; without a
+  /// boot id, any), or missing. False when it was left open in another boot, is of another
+  /// format, or does not open at all.
   private static func reusable(
     logPath: String, configuration: GRDB.Configuration, bootID: String?
   ) throws -> Bool {
@@ -196,10 +197,6 @@ enum ProjectionStore {
         INSERT INTO main.user_events SELECT * FROM log.user_events;
         UPDATE main.projection_checkpoint SET seq = (SELECT seq FROM log.projection_checkpoint);
         """)
-    if try db.tableExists("mail_ids", in: "log") {
-      try db.execute(sql: "INSERT INTO main.mail_ids SELECT * FROM log.mail_ids")
-    } else {
-      try Projector.listMailIDs(from: "log", db)
-    }
+    try Projector.copyMailIDs(from: "log", db)
   }
 }

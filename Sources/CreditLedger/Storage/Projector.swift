@@ -115,9 +115,14 @@ enum Projector {
     }
   }
 
-  /// Lists, in `mail_ids`, the mails of `schema` whose id does not carry their `seq`: for
-  /// tables copied from a file that has no such list (a backup or import of an older version).
-  static func listMailIDs(from schema: String, _ db: Database) throws {
+  /// Fills `main.mail_ids` for the `mails` rows just copied from `schema`: its `mail_ids` as
+  /// they are, or, from a file written before that table (a backup or import of an older
+  /// version), the ids that do not carry their `seq`, found row by row.
+  static func copyMailIDs(from schema: String, _ db: Database) throws {
+    if try db.tableExists("mail_ids", in: schema) {
+      try db.execute(sql: "INSERT INTO main.mail_ids SELECT * FROM \(schema).mail_ids")
+      return
+    }
     let rows = try Row.fetchCursor(db, sql: "SELECT id, seq FROM \(schema).mails")
     let insert = try db.makeStatement(sql: "INSERT INTO main.mail_ids (id, seq) VALUES (?, ?)")
     while let row = try rows.next() {

@@ -38,10 +38,10 @@ extension WriterCore {
       guard balance >= send.credits else {
         throw Rejection.insufficientCredits(currentCredits: balance)
       }
+      let id = MailID.carrying(nextSeq, in: configuration.makeID())
       let mail = Event.Mail(
-        id: MailID.carrying(nextSeq, in: configuration.makeID()), recipientEmail: send.recipientEmail,
-        subject: send.subject,
-        content: send.content, mailType: send.mailType, creditsUsed: send.credits)
+        id: id, recipientEmail: send.recipientEmail, subject: send.subject, content: send.content,
+        mailType: send.mailType, creditsUsed: send.credits)
       return (send.userID, .mailSent(mail, creditsAfter: balance - send.credits))
     case .refund(let mailID, let credits):
       return try decideRefund(mailID: mailID, credits: credits, principal)
