@@ -88,9 +88,10 @@ func rebuild() {
   }
 }
 
-/// Reads while 32 callers deduct at full speed: a balance, and a 50-row history page, on a
-/// concurrent reader (its own connections, as another process would use, opened once); and a
-/// balance on the ledger's own reader, which answers from the writer's durable balances.
+/// Reads while 32 callers deduct at full speed: a balance, a 50-row history page and a mail by
+/// its id, on a concurrent reader (its own connections, as another process would use, opened
+/// once); and a balance on the ledger's own reader, which answers from the writer's durable
+/// balances.
 func readsWhileWriting() {
   readWhileWriting("Balance read while 32 callers write") { reader, user in
     _ = try await reader.balance(userID: user, as: .service)
@@ -102,23 +103,42 @@ func readsWhileWriting() {
     reader, user in
     _ = try await reader.balance(userID: user, as: .service)
   }
+  // The ids of 5,000 mails, found through 100 users' histories: a mail's id is its row's key.
+  readWhileWriting(
+    "A mail by its id while 32 callers write",
+    targets: { ledger in
+      var ids: [UUID] = []
+      for user in (0..<100).map(LoadRun.userID) {
+        let page = try await ledger.reader.history(userID: user, query: HistoryQuery(limit: 50), as: .service)
+        ids += page.items.map(\.id)
+      }
+      return ids
+    }
+  ) { reader, mailID in
+    _ = try await reader.mail(id: mailID, as: .service)
+  }
 }
 
+/// One read of `name`, timed, on a random one of `targets` (the 10,000 users by default).
 func readWhileWriting(
   _ name: String, ownReader: Bool = false,
+  targets: @escaping @Sendable (Ledger) async throws -> [UUID] = { _ in (0..<10_000).map(LoadRun.userID) },
   read: @escaping @Sendable (LedgerReader, UUID) async throws -> Void
 ) {
   let load = Mutex<Task<Void, Never>?>(nil)
-  let opened = Mutex<LedgerReader?>(nil)
+  let opened = Mutex<(LedgerReader, [UUID])?>(nil)
   Benchmark(
     name, configuration: .init(metrics: [.wallClock], maxDuration: .seconds(5), maxIterations: 5000)
   ) { _ in
-    guard let reader = opened.withLock({ $0 }) else { preconditionFailure("setup opens the reader") }
-    try await read(reader, LoadRun.userID(Int.random(in: 0..<10_000)))
+    guard let (reader, ids) = opened.withLock({ $0 }) else { preconditionFailure("setup opens the reader") }
+    try await read(reader, ids[Int.random(in: 0..<ids.count)])
   } setup: {
     let ledger = try await Shared.bigLedger()
     let users = (0..<10_000).map(LoadRun.userID)
-    opened.withLock { $0 = ownReader ? ledger.reader : try? LedgerReader.open(path: ledger.path) }
+    let ids = try await targets(ledger)
+    precondition(!ids.isEmpty, "a read needs something to read")
+    let reader = ownReader ? ledger.reader : try LedgerReader.open(path: ledger.path)
+    opened.withLock { $0 = (reader, ids) }
     load.withLock {
       $0 = Task {
         while !Task.isCancelled {
