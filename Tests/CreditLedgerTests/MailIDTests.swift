@@ -173,6 +173,20 @@ struct MailIDTests {
     #expect(try Self.listed(fixture.path + "-projections").isEmpty)
   }
 
+  @Test("a writer of the version before mail_ids would replay a projections file of this format")
+  func olderWriter() async throws {
+    let (fixture, _) = try await Self.sends()
+    let projections = try DatabaseQueue(path: fixture.path + "-projections")
+    defer { try? projections.close() }
+    // That version's check of the file, verbatim: it treats a throw as another format.
+    await #expect(throws: DatabaseError.self) {
+      try await projections.read { db in
+        try Row.fetchOne(
+          db, sql: "SELECT boot_id, open, first_hash, checkpoint_hash FROM main.projections_session")
+      }
+    }
+  }
+
   /// Which sends of ``sends()`` get whose id; every case gives two mails one id, event 3 the
   /// second.
   static let duplicates: [(String, @Sendable (UUID, [MailReceipt]) -> [(UUID, UUID)])] = [

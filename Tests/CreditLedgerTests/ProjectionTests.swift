@@ -362,14 +362,14 @@ struct ProjectionFileTests {
       .trimmingCharacters(in: .whitespacesAndNewlines)
     try await projections.write { db in
       try db.execute(sql: "UPDATE profiles SET credits = 1 WHERE id = ?", arguments: [kept])
-      try db.execute(sql: "UPDATE projections_session SET open = 1, boot_id = ?", arguments: [boot])
+      try db.execute(sql: "UPDATE projections_session SET open = 1, boot = ?", arguments: [boot])
     }
     ledger = try await fixture.open()
     #expect(try await ledger.reader.balance(userID: kept, as: .service).credits == 1)
     await ledger.close()
     // Left open in another boot: its unflushed writes may be lost or torn, so it is replayed.
     try await projections.write { db in
-      try db.execute(sql: "UPDATE projections_session SET open = 1, boot_id = 'another-boot'")
+      try db.execute(sql: "UPDATE projections_session SET open = 1, boot = 'another-boot'")
     }
     try projections.close()
     ledger = try await fixture.open()

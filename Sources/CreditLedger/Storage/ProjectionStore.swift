@@ -80,8 +80,8 @@ enum ProjectionStore {
         try db.execute(sql: sessionDDL)
         try db.execute(
           sql: """
-            INSERT INTO projections_session (id, boot_id, open) VALUES (1, ?, 1)
-            ON CONFLICT (id) DO UPDATE SET boot_id = excluded.boot_id, open = 1
+            INSERT INTO projections_session (id, boot, open) VALUES (1, ?, 1)
+            ON CONFLICT (id) DO UPDATE SET boot = excluded.boot, open = 1
             """, arguments: [bootID ?? ""])
         if holds { try noteCheckpoint(db) }
         return .commit
@@ -105,10 +105,14 @@ enum ProjectionStore {
     try db.execute(sql: "PRAGMA main.wal_checkpoint(TRUNCATE)")
   }
 
+  /// The boot's column was `boot_id` before `mail_ids`: a writer of that version names it when
+  /// it checks a projections file, so it throws on this format and replays the file (as it
+  /// would any format it does not know) instead of appending mails whose ids it would not
+  /// list — after a rollback to it, and again on the way forward, the file is rebuilt.
   private static let sessionDDL = """
     CREATE TABLE IF NOT EXISTS projections_session (
       id INTEGER PRIMARY KEY CHECK (id = 1),
-      boot_id TEXT NOT NULL,
+      boot TEXT NOT NULL,
       open INTEGER NOT NULL,
       first_hash BLOB,
       checkpoint_hash BLOB
@@ -170,7 +174,7 @@ enum ProjectionStore {
         guard let bootID, try db.tableExists("projections_session", in: "main") else { return true }
         // Naming every column refuses (throws) a file of another format: replayed, too.
         let row = try Row.fetchOne(
-          db, sql: "SELECT boot_id, open, first_hash, checkpoint_hash FROM main.projections_session")
+          db, sql: "SELECT boot, open, first_hash, checkpoint_hash FROM main.projections_session")
         guard let row else { return true }
         return (row[1] as Int64) == 0 || (row[0] as String) == bootID
       }
