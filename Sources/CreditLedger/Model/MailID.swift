@@ -27,7 +27,7 @@ enum MailID {
   }
 
   /// The sequence number `id` would carry: its last 62 bits. The row there is its mail only
-  /// if that row's id is `id` (see ``rowCondition``).
+  /// if that row's id is `id` (see `rowCondition`).
   static func seq(of id: UUID) -> Int64 {
     withUnsafeBytes(of: id.uuid) { raw in
       var tail: UInt64 = 0
@@ -40,10 +40,4 @@ enum MailID {
   static func carries(_ id: UUID, seq: Int64) -> Bool {
     self.seq(of: id) == seq && id.uuid.8 & 0xC0 == 0x80
   }
-
-  /// The `mails` row (or `user_mails` row) of the mail `?1`, with `?2` bound to
-  /// ``seq(of:)``: the row `mail_ids` names, or else the row its id carries — one key lookup
-  /// either way.
-  static let rowCondition =
-    "seq = coalesce((SELECT seq FROM mail_ids WHERE id = ?1), ?2) AND id = ?1"
 }

@@ -89,7 +89,7 @@ public struct LedgerReader: Sendable {
       // A file written before `mail_ids` (a backup of an older version) has the index on
       // `mails.id` instead.
       let (lookup, arguments): (String, StatementArguments) =
-        try db.tableExists("mail_ids") ? (MailID.rowCondition, [id, MailID.seq(of: id)]) : ("id = ?", [id])
+        try db.tableExists("mail_ids") ? (MailID.rowCondition, MailID.rowArguments(id)) : ("id = ?", [id])
       return try Row.fetchOne(
         db.cachedStatement(sql: "SELECT \(Self.mailColumns) FROM user_mails WHERE \(lookup)"),
         arguments: arguments

@@ -52,7 +52,7 @@ enum Projector {
       case .creditsRefunded(let mailID, let refunded, let after):
         updates.note(event.userID, credits: after, at: at)
         try db.cachedStatement(sql: "UPDATE mails SET credits_refunded = ?3 WHERE \(MailID.rowCondition)")
-          .execute(arguments: [mailID, MailID.seq(of: mailID), refunded])
+          .execute(arguments: MailID.rowArguments(mailID) + [refunded])
       case .emailChanged(let email):
         updates.note(event.userID, credits: nil, at: at)
         try db.cachedStatement(sql: "UPDATE profiles SET email = ? WHERE id = ?")

@@ -78,7 +78,7 @@ extension WriterCore {
       try Row.fetchOne(
         db.cachedStatement(
           sql: "SELECT user_id, credits_used, credits_refunded FROM mails WHERE \(MailID.rowCondition)"),
-        arguments: [mailID, MailID.seq(of: mailID)]
+        arguments: MailID.rowArguments(mailID)
       ).map { row in (owner: row[0] as UUID, used: row[1] as Int64, refunded: row[2] as Int64) }
     }
     for event in unprojected {
