@@ -41,7 +41,8 @@ public final class Ledger: Sendable {
     self.writer = writer
     self.balances = balances
     checkpointer = Checkpointer(
-      path: path, walBytesMax: configuration.limits.walBytesMax, gate: gate)
+      path: path, walBytesMax: configuration.limits.walBytesMax,
+      writeBackStepBytes: configuration.limits.checkpointWriteBackStepBytes, gate: gate)
     reader = LedgerReader(
       path: path, database: storage.readers.database, inline: storage.readers.inline,
       limits: configuration.limits, balances: balances,

@@ -33,4 +33,13 @@ int ledger_sqlite3_register_vfs(void);
 /// `posix_fallocate` call (else it falls back to SQLite's page-by-page writes); 0 otherwise.
 int ledger_sqlite3_vfs_allocates(void *connection);
 
+/// Makes the checkpoints of `connection` (whose main database file was opened through that
+/// VFS) write their pages back in steps of `stepBytes`: once a step's pages are written, the
+/// checkpoint waits until the step before is on the disk and starts this one's writeback
+/// (`sync_file_range`), so that its closing `fsync` does not send them all at once. Only a
+/// pace: what is durable is still the `fsync`'s. Returns 1 if set; 0 where the file was not
+/// opened through the VFS, `stepBytes` is not positive, or the system has no
+/// `sync_file_range`.
+int ledger_sqlite3_vfs_write_back_checkpoints(void *connection, long long stepBytes);
+
 #endif

@@ -61,6 +61,11 @@ public struct Limits: Sendable, Hashable {
   /// (a RESTART checkpoint). Under steady load it would otherwise grow without end; past
   /// this it is reused, and writes over existing blocks sync faster than appends.
   public var walBytesMax: Int64 = 16 << 20
+  /// How much of a checkpoint's copy of the log's pages into its file goes to the disk at a
+  /// time: the checkpointer waits for each step before it starts the next, so that the
+  /// `fdatasync` of a batch never queues behind a second's worth of pages (they held it for
+  /// 30–150 ms when the checkpoint's closing `fsync` sent them all at once). Zero: no steps.
+  public var checkpointWriteBackStepBytes: Int64 = 1 << 20
   /// Most read connections of a reader that run short queries (a balance, a profile, a
   /// history page) on the caller's thread; further concurrent reads go through the pool.
   public var inlineReadConnectionsMax = 4

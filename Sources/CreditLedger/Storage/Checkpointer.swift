@@ -20,6 +20,10 @@ import Synchronization
 /// ``Limits/walBytesMax`` long, a RESTART checkpoint follows the PASSIVE one: it holds the
 /// writer back (``CheckpointGate``) for the few frames left to copy and a sync, and the next
 /// commit writes from the WAL's start again, over blocks the file already has.
+///
+/// A checkpoint's copy goes to the disk in steps of ``Limits/checkpointWriteBackStepBytes``
+/// (`LedgerVFS.c`), this thread waiting for each: sent all at once by the closing `fsync`, it
+/// stalled the `fdatasync` of every batch behind it.
 final class Checkpointer: Sendable {
   private struct State: ~Copyable {
     var stopping = false
@@ -33,11 +37,16 @@ final class Checkpointer: Sendable {
   private let path: String
   private let interval: TimeInterval
   private let walBytesMax: Int64
+  private let writeBackStepBytes: Int64
   private let gate: CheckpointGate
 
-  init(path: String, walBytesMax: Int64, gate: CheckpointGate, interval: TimeInterval = 1.0) {
+  init(
+    path: String, walBytesMax: Int64, writeBackStepBytes: Int64, gate: CheckpointGate,
+    interval: TimeInterval = 1.0
+  ) {
     self.path = path
     self.walBytesMax = walBytesMax
+    self.writeBackStepBytes = writeBackStepBytes
     self.gate = gate
     self.interval = interval
     let thread = Thread { [self] in run() }
@@ -93,6 +102,9 @@ final class Checkpointer: Sendable {
     // The writer's connection never fsyncs (the Syncer does): checkpoints must. FULL syncs the
     // WAL before copying it and the file before the WAL can be reused.
     sqlite3_exec(connection, "PRAGMA synchronous = FULL", nil, nil, nil)
+    if writeBackStepBytes > 0 {
+      _ = ledger_sqlite3_vfs_write_back_checkpoints(UnsafeMutableRawPointer(connection), writeBackStepBytes)
+    }
     while !state.withLock({ $0.stopping }) {
       if wake.wait(timeout: .now() + interval) == .success { break }
       // A PASSIVE checkpoint with no pages to copy only reads the WAL index: cheap to poll.
