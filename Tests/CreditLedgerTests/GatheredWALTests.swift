@@ -144,20 +144,46 @@ struct GatheredWALTests {
   }
 
   @Test(
-    "a checkpoint's pages, gathered, reach the database file whole, passive or complete",
-    arguments: ["PASSIVE", "TRUNCATE"])
-  func checkpointCopies(mode: String) throws {
+    "a checkpoint's pages, gathered, reach the database file whole, passive or complete, written back in steps or not",
+    arguments: ["PASSIVE", "TRUNCATE"], [0, 4096, 1 << 20])
+  func checkpointCopies(mode: String, writeBackStepBytes: Int64) throws {
     let path = try Self.freshPath()
     let writer = try Self.openGathering(path)
     try writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
     try Self.fill(writer, rows: 0..<3000)
     // Another connection of the VFS checkpoints, as the ledger's checkpointer does.
     let checkpointer = try Self.openGathering(path)
+    if writeBackStepBytes > 0 {
+      let set = checkpointer.writeWithoutTransaction {
+        ledger_sqlite3_vfs_write_back_checkpoints(
+          UnsafeMutableRawPointer($0.sqliteConnection), writeBackStepBytes)
+      }
+      #expect(set == 1, "the checkpoints were not written back in steps")
+    }
     try checkpointer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(\(mode))") }
     #expect(try Self.rowsInDatabaseFile(path) == 3000, "the copy did not reach the database file")
     try writer.close()
     try checkpointer.close()
     try Self.expectRows(path, count: 3000)
+  }
+
+  @Test("steps of writeback are set only on a file the VFS opened, and only for a positive step")
+  func writeBackSteps() throws {
+    let path = try Self.freshPath()
+    let gathering = try Self.openGathering(path)
+    let plain = try DatabaseQueue(path: path)
+    let (onGathering, zero, onPlain) = gathering.writeWithoutTransaction { db in
+      let gatheringConnection = UnsafeMutableRawPointer(db.sqliteConnection)
+      let plainConnection = plain.writeWithoutTransaction { UnsafeMutableRawPointer($0.sqliteConnection) }
+      return (
+        ledger_sqlite3_vfs_write_back_checkpoints(gatheringConnection, 1 << 20),
+        ledger_sqlite3_vfs_write_back_checkpoints(gatheringConnection, 0),
+        ledger_sqlite3_vfs_write_back_checkpoints(plainConnection, 1 << 20)
+      )
+    }
+    #expect(onGathering == 1)
+    #expect(zero == 0)
+    #expect(onPlain == 0, "a file of SQLite's own VFS has no steps to take")
   }
 
   @Test(

@@ -179,8 +179,8 @@ struct MailIDTests {
     let projections = try DatabaseQueue(path: fixture.path + "-projections")
     defer { try? projections.close() }
     // That version's check of the file, verbatim: it treats a throw as another format.
-    await #expect(throws: DatabaseError.self) {
-      try await projections.read { db in
+    #expect(throws: DatabaseError.self) {
+      try projections.read { db in
         try Row.fetchOne(
           db, sql: "SELECT boot_id, open, first_hash, checkpoint_hash FROM main.projections_session")
       }
