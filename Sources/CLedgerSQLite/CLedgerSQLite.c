@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
 #include <sqlite3.h>
 
 #include "CLedgerSQLite.h"
@@ -17,6 +20,20 @@ int ledger_start_writeback(int descriptor) {
   return sync_file_range(descriptor, 0, 0, SYNC_FILE_RANGE_WRITE);
 #else
   (void)descriptor;
+  return 0;
+#endif
+}
+
+int ledger_thread_set_up(const char *name) {
+#ifdef __linux__
+  char shortName[16];
+  strncpy(shortName, name, sizeof shortName - 1);
+  shortName[sizeof shortName - 1] = 0;
+  pthread_setname_np(pthread_self(), shortName);
+  struct sched_param parameters = {.sched_priority = 0};
+  return sched_setscheduler(0, SCHED_BATCH, &parameters) == 0;
+#else
+  (void)name;
   return 0;
 #endif
 }

@@ -49,9 +49,7 @@ final class Checkpointer: Sendable {
     self.writeBackStepBytes = writeBackStepBytes
     self.gate = gate
     self.interval = interval
-    let thread = Thread { [self] in run() }
-    thread.name = "ledger-checkpointer"
-    thread.start()
+    LedgerThread.start("ledger-checkpointer") { [self] in run() }
   }
 
   /// Stops the thread after its current checkpoint, without waiting out the interval.

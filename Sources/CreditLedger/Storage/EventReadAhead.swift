@@ -36,7 +36,7 @@ final class EventReadAhead: Sendable {
   /// Starts reading the events after `seq` through `throughSeq` from the log at `path`.
   init(path: String, after seq: Int64, through throughSeq: Int64, withContent: Bool, chunkEventsMax: Int) {
     for _ in 0..<Self.chunksAheadMax { free.signal() }
-    let thread = Thread { [self] in
+    LedgerThread.start("ledger-read-ahead") { [self] in
       defer { finished.signal() }
       do {
         var configuration = Storage.grdbConfiguration()
@@ -62,8 +62,6 @@ final class EventReadAhead: Sendable {
         try? send(.failure(error))
       }
     }
-    thread.name = "ledger-read-ahead"
-    thread.start()
   }
 
   /// The next chunk, oldest first; nil after the last. Rethrows what the reading failed with.

@@ -79,9 +79,7 @@ final class ProjectionWriter: Sendable {
   /// Starts the thread; `onProjected` hears each new projected sequence number.
   func start(onProjected: @escaping @Sendable (Int64) -> Void) {
     listener.withLock { $0 = onProjected }
-    let thread = Thread { [self] in run() }
-    thread.name = "ledger-projections"
-    thread.start()
+    LedgerThread.start("ledger-projections") { [self] in run() }
   }
 
   /// The last sequence number the projections file holds, committed.

@@ -121,9 +121,7 @@ final class Syncer: Sendable {
     state = Mutex(State(syncsInFlightMax: syncsInFlightMax))
     threadCount = syncsInFlightMax
     for index in 0..<syncsInFlightMax {
-      let thread = Thread { [self] in run() }
-      thread.name = "ledger-syncer-\(index)"
-      thread.start()
+      LedgerThread.start("ledger-syncer-\(index)") { [self] in run() }
     }
   }
 

@@ -96,9 +96,7 @@ final class Writer: Sendable {
     queue = Mutex(initial)
     projections.start { [weak self] in self?.projected($0) }
     syncer?.setOnFailure { [weak self] in self?.flushFailed() }
-    let thread = Thread { [self] in run() }
-    thread.name = "ledger-writer"
-    thread.start()
+    LedgerThread.start("ledger-writer") { [self] in run() }
   }
 
   /// Runs `command` in a coming batch and returns its event once that batch is durable.
