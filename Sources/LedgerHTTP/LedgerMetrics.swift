@@ -2,10 +2,12 @@ import CreditLedger
 import Foundation
 import Hummingbird
 import Prometheus
+import Synchronization
 
 /// The server's Prometheus metrics, in a registry of its own (no global bootstrap, so several
 /// servers can live in one process, as the tests run them): deductions accepted and rejected,
-/// batch sizes, commit latency, writer queue depth, projection lag, database size.
+/// batch sizes, commit latency, writer queue depth, projection lag and failed catch-ups,
+/// database size.
 public final class LedgerMetrics: Sendable {
   private let registry = PrometheusCollectorRegistry()
   private let accepted: Counter
@@ -16,6 +18,10 @@ public final class LedgerMetrics: Sendable {
   private let committedSeq: Gauge
   private let projectedSeq: Gauge
   private let projectionLag: Gauge
+  private let projectionFailures: Counter
+  /// The ledger's count of failed catch-ups when the counter was last brought up to it.
+  private let projectionFailuresCounted = Mutex(0)
+  private let projectionStuck: Gauge
 
   /// A new registry with the ledger's metrics.
   public init() {
@@ -40,6 +46,12 @@ public final class LedgerMetrics: Sendable {
     projectionLag = registry.makeGauge(
       descriptor: Self.name(
         "projection_lag", "seconds", "How long the oldest event not in the projections yet has waited"))
+    projectionFailures = registry.makeCounter(
+      descriptor: Self.name(
+        "projection_failures", "total", "Projection catch-ups that failed (each is retried)"))
+    projectionStuck = registry.makeGauge(
+      descriptor: Self.name(
+        "projection_stuck", nil, "1 while the last projection catch-up failed and none has committed since"))
   }
 
   private static func name(_ metric: String, _ unit: String?, _ help: String) -> MetricNameDescriptor {
@@ -68,6 +80,12 @@ public final class LedgerMetrics: Sendable {
     committedSeq.set(statistics.committedSeq)
     projectedSeq.set(statistics.projectedSeq)
     projectionLag.set(statistics.projectionLag / .seconds(1))
+    let newFailures = projectionFailuresCounted.withLock { counted in
+      defer { counted = max(counted, statistics.projectionFailures) }
+      return statistics.projectionFailures - counted
+    }
+    if newFailures > 0 { projectionFailures.increment(by: Int64(newFailures)) }
+    projectionStuck.set(Int64(statistics.projectionFailure == nil ? 0 : 1))
     databaseBytes.set(ledger.storageBytes)
     var buffer: [UInt8] = []
     registry.emit(into: &buffer)

@@ -109,7 +109,7 @@ struct FaultTests {
   }
 
   @Test(
-    "a foreign lock on the projections file holds back only the projections: sends go on, the projections catch up after it, close does not wait for it"
+    "a foreign lock on the projections file holds back only the projections: sends go on, the statistics say why the projections are stuck, they catch up after it, close does not wait for it"
   )
   func foreignLockOnProjections() async throws {
     let fixture = try Fixture()
@@ -120,8 +120,18 @@ struct FaultTests {
     let shell = try ForeignLock(path: fixture.path + "-projections")
     for _ in 0..<5 { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
     #expect(ledger.statistics.projectedSeq == 1, "the projections could not move")
+    // Each catch-up fails after the busy timeout, and the statistics say so and why.
+    let stuck = ContinuousClock.now
+    while ledger.statistics.projectionFailures == 0 && stuck.duration(to: .now) < .seconds(5) {
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    #expect(ledger.statistics.projectionFailures > 0)
+    #expect(ledger.statistics.projectionFailure?.contains("database is locked") == true)
     shell.release()
     #expect(try await ledger.reader.balance(userID: user, as: .service).credits == 295)
+    await ledger.waitForProjections()
+    #expect(ledger.statistics.projectionFailure == nil, "a catch-up committed since")
+    #expect(ledger.statistics.projectionFailures > 0, "failures are counted since the ledger opened")
     // Held again while closing: the writer closes anyway, and the next one projects the rest.
     _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service)
     let again = try ForeignLock(path: fixture.path + "-projections")

@@ -215,7 +215,8 @@ struct RouteTests {
         "ledger_deductions_accepted_total 1",
         "ledger_deductions_rejected_total{reason=\"insufficient_credits\"} 1",
         "ledger_batch_commands_bucket", "ledger_commit_seconds_bucket", "ledger_writer_queue_depth",
-        "ledger_database_bytes", "ledger_projection_lag_seconds",
+        "ledger_database_bytes", "ledger_projection_lag_seconds", "ledger_projection_failures_total 0",
+        "ledger_projection_stuck 0",
       ] {
         #expect(metrics.contains(name), "\(name)")
       }

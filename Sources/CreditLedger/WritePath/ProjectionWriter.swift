@@ -35,12 +35,17 @@ final class ProjectionWriter: Sendable {
     var stopping = false
     /// The thread has ended: a rebuild asked for now would never run.
     var finished = false
+    /// Catch-ups that failed since the ledger opened.
+    var failures = 0
+    /// Why the last catch-up failed; nil once one commits.
+    var failure: String?
 
     /// Drops the events up to `seq`, and their batches' times: the projections hold them.
     mutating func forget(through seq: Int64) {
       events.removeFirst(events.prefix { $0.seq <= seq }.count)
       handedOver.removeFirst(handedOver.prefix { $0.lastSeq <= seq }.count)
       lastCommit = .now
+      failure = nil
     }
   }
 
@@ -97,6 +102,13 @@ final class ProjectionWriter: Sendable {
   var lag: Duration {
     let since = state.withLock { $0.handedOver.first?.at }
     return since.map { $0.duration(to: .now) } ?? .zero
+  }
+
+  /// Catch-ups that failed since the ledger opened, and why the last one did while none has
+  /// committed since (nil then): a catch-up that fails is retried every 50 ms, and only this
+  /// and the lag tell an operator that the projections are stuck.
+  var failures: (count: Int, last: String?) {
+    state.withLock { ($0.failures, $0.failure) }
   }
 
   /// Whether the writer should hold its next batch: ``Limits/projectionBacklogEventsMax``
@@ -188,17 +200,21 @@ final class ProjectionWriter: Sendable {
     while true {
       switch nextWork() {
       case .project(let events):
-        if project(events, &updates) {
+        guard let failure = project(events, &updates) else {
           publish(events.last!.seq)
-        } else if state.withLock({ $0.stopping }) {
-          // Closing: the next writer projects them from the log.
-          return finish()
-        } else {
-          // Kept queued; a full disk or a lock held from outside may pass. What the failed
-          // catch-up noted was rolled back.
-          updates = fresh
-          _ = wake.wait(timeout: .now() + .milliseconds(50))
+          continue
         }
+        let stopping = state.withLock { state in
+          state.failures += 1
+          state.failure = failure
+          return state.stopping
+        }
+        // Closing: the next writer projects them from the log.
+        if stopping { return finish() }
+        // Kept queued; a full disk or a lock held from outside may pass. What the failed
+        // catch-up noted was rolled back.
+        updates = fresh
+        _ = wake.wait(timeout: .now() + .milliseconds(50))
       case .rebuild(let requests, let through):
         updates = fresh
         let result = Result { try rebuild(through: through, requests) }
@@ -253,8 +269,9 @@ final class ProjectionWriter: Sendable {
     }
   }
 
-  /// One catch-up transaction; the events leave the queue once it commits.
-  private func project(_ events: [Event], _ updates: inout Projector.ProfileUpdates) -> Bool {
+  /// One catch-up transaction; the events leave the queue once it commits. Returns why it
+  /// failed, or nil.
+  private func project(_ events: [Event], _ updates: inout Projector.ProfileUpdates) -> String? {
     do {
       try store.writeWithoutTransaction { db in
         try RawStatement.transaction(immediate: false, db) {
@@ -263,10 +280,10 @@ final class ProjectionWriter: Sendable {
         }
       }
     } catch {
-      return false
+      return "\(error)"
     }
     committed(through: events.last!.seq)
-    return true
+    return nil
   }
 
   private func rebuild(through seq: Int64, _ requests: [Rebuild]) throws -> Int64 {

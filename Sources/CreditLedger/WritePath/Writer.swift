@@ -153,11 +153,13 @@ final class Writer: Sendable {
     let (depth, committed, projected) = queue.withLock {
       ($0.requests.count, $0.committedSeq, $0.projectedSeq)
     }
+    let failures = projections.failures
     return WriterStatistics(
       batches: batchesCommitted.load(ordering: .relaxed),
       commands: commandsCommitted.load(ordering: .relaxed), queueDepth: depth,
       committedSeq: committed, projectedSeq: projected, durableSeq: syncer?.durable ?? committed,
-      syncs: syncer?.syncCount ?? 0, projectionLag: projections.lag)
+      syncs: syncer?.syncCount ?? 0, projectionLag: projections.lag,
+      projectionFailures: failures.count, projectionFailure: failures.last)
   }
 
   /// Stops taking commands, commits what is queued, catches the projections up, and returns

@@ -21,6 +21,12 @@ public struct WriterStatistics: Sendable, Hashable {
   /// its batch committed: zero when they hold every one. Sampled over time, its peaks are
   /// the lag a query of the projections can see.
   public var projectionLag: Duration
+  /// Projection catch-ups that failed since the ledger opened (a full disk, the projections
+  /// file locked from outside). Each is retried; acknowledged writes are in the log either way.
+  public var projectionFailures: Int
+  /// Why the last catch-up failed, while none has committed since; nil when the projections
+  /// are moving. Set, with a growing ``projectionLag``: the projections are stuck.
+  public var projectionFailure: String?
 
   /// Commands per batch on average.
   public var averageBatchSize: Double { batches == 0 ? 0 : Double(commands) / Double(batches) }
