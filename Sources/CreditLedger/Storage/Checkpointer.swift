@@ -9,9 +9,12 @@ import Synchronization
 /// SQLite's automatic checkpoint runs inside the commit that crosses its threshold: on the
 /// writer thread, with the caller waiting, copying megabytes and fsyncing the database file.
 /// The writer's automatic checkpoint is turned off; this thread runs PASSIVE checkpoints,
-/// which never block the writer or readers, every `interval`. A second apart rather than
-/// 50 ms: a projection page rewritten by many catch-ups reaches the file once per checkpoint,
-/// which cut the bytes written per deduction from about 8 KB to 5.6 KB at 32 callers.
+/// which never block the writer or readers, every `interval`: a quarter of a second. (A
+/// second, while the projections shared the log's file, made a projection page rewritten by
+/// many catch-ups reach the file once; the log's own pages are appended, copied once however
+/// often. With the quarter, the WAL starts over four times as often and stays ~4 times
+/// shorter: in alternating runs ahead in 11 of 15 at 32 callers and 6 of 7 at 256, with
+/// ~1–2 µs less CPU a deduction and shorter `fdatasync`s, 0.18–0.20 against 0.20–0.24 ms.)
 ///
 /// A PASSIVE checkpoint never catches up with a writer that commits all the time, and SQLite
 /// only starts the WAL over at a commit that finds every frame copied: under steady load the
@@ -42,7 +45,7 @@ final class Checkpointer: Sendable {
 
   init(
     path: String, walBytesMax: Int64, writeBackStepBytes: Int64, gate: CheckpointGate,
-    interval: TimeInterval = 1.0
+    interval: TimeInterval = 0.25
   ) {
     self.path = path
     self.walBytesMax = walBytesMax
