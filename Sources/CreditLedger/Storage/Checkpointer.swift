@@ -13,7 +13,7 @@ import Synchronization
 /// second, while the projections shared the log's file, made a projection page rewritten by
 /// many catch-ups reach the file once; the log's own pages are appended, copied once however
 /// often. With the quarter, the WAL starts over four times as often and stays ~4 times
-/// shorter: in alternating runs ahead in 11 of 15 at 32 callers and 6 of 7 at 256, with
+/// shorter: in alternating runs ahead in 12 of 15 at 32 callers and 6 of 7 at 256, with
 /// ~1–2 µs less CPU a deduction and shorter `fdatasync`s, 0.18–0.20 against 0.20–0.24 ms.)
 ///
 /// A PASSIVE checkpoint never catches up with a writer that commits all the time, and SQLite
