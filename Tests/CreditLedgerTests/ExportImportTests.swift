@@ -75,6 +75,7 @@ struct ExportImportTests {
       }
       #expect(!FileManager.default.fileExists(atPath: target), "\(expected)")
       #expect(!FileManager.default.fileExists(atPath: target + ".importing"), "\(expected)")
+      #expect(!FileManager.default.fileExists(atPath: target + ".lock"), "\(expected)")
     }
     await #expect(
       throws: Rejection.invalidField(

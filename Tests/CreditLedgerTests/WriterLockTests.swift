@@ -1,6 +1,7 @@
-import CreditLedger
 import Foundation
 import Testing
+
+@testable import CreditLedger
 
 @Suite("One writer per file")
 struct WriterLockTests {
@@ -38,6 +39,25 @@ struct WriterLockTests {
     try await Task.sleep(for: .milliseconds(100))
     await first.close()
     await (try await second).close()
+  }
+
+  @Test("a holder that removes the lock file as it lets go leaves a waiter locking the file at the path")
+  func removedLockFile() async throws {
+    let fixture = try Fixture()
+    let first = try await WriterLock.acquire(databasePath: fixture.path, timeout: .seconds(1))
+    async let second = WriterLock.acquire(databasePath: fixture.path, timeout: .seconds(20))
+    try await Task.sleep(for: .milliseconds(100))
+    first.release(removingFile: true)
+    let waiter = try await second
+    #expect(FileManager.default.fileExists(atPath: fixture.path + ".lock"))
+    // Had the waiter kept the removed file's lock, a third would lock the new one at the path.
+    await #expect {
+      _ = try await WriterLock.acquire(databasePath: fixture.path, timeout: .milliseconds(100))
+    } throws: { error in
+      guard case LedgerError.ledgerInUse = error else { return false }
+      return true
+    }
+    waiter.release()
   }
 
   @Test("reading needs no lock and never creates a file")

@@ -4,7 +4,8 @@ extension Ledger {
   /// How a restore and an import put a new ledger file at `path`: refuse an existing `path`
   /// unless `force`, take its writer lock (so no running writer is replaced), let `build`
   /// write the new file beside it, verify that file (against `notedHead` when `build` returns
-  /// one), and only then move it into place. Nothing is left behind when any step fails.
+  /// one), and only then move it into place. Nothing is left behind when any step fails: not
+  /// even the lock file, where no ledger was at `path`.
   static func installVerified<T>(
     at path: String, force: Bool, lockTimeout: Duration, suffix: String, progress: ProgressHandler?,
     build: (_ partial: String) async throws -> (T, notedHead: ChainHash?)
@@ -13,7 +14,7 @@ extension Ledger {
       throw Rejection.invalidField(field: "db", reason: "\(path) exists; give --force to replace it")
     }
     let lock = try await WriterLock.acquire(databasePath: path, timeout: lockTimeout)
-    defer { lock.release() }
+    defer { lock.release(removingFile: !FileManager.default.fileExists(atPath: path)) }
     let partial = path + suffix
     FileSync.remove(partial)
     do {
