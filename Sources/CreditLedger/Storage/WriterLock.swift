@@ -41,7 +41,12 @@ final class WriterLock: Sendable {
           throw LedgerError.ledgerInUse(path: databasePath, holder: holder)
         }
         // Waiters poll with a little jitter so that no one of many parallel commands starves.
-        try await Task.sleep(for: .milliseconds(Int.random(in: 2...10)))
+        do {
+          try await Task.sleep(for: .milliseconds(Int.random(in: 2...10)))
+        } catch {
+          close(descriptor)
+          throw error
+        }
       }
       // The holder before removed the file as it let go: lock the one at the path now.
       guard Self.isAtPath(descriptor, path) else {
