@@ -26,12 +26,14 @@ int ledger_start_writeback(int descriptor) {
 
 int ledger_thread_set_up(const char *name) {
 #ifdef __linux__
+  // The policy first: a thread that bears the name is already batch-scheduled.
+  struct sched_param parameters = {.sched_priority = 0};
+  int batch = sched_setscheduler(0, SCHED_BATCH, &parameters) == 0;
   char shortName[16];
   strncpy(shortName, name, sizeof shortName - 1);
   shortName[sizeof shortName - 1] = 0;
   pthread_setname_np(pthread_self(), shortName);
-  struct sched_param parameters = {.sched_priority = 0};
-  return sched_setscheduler(0, SCHED_BATCH, &parameters) == 0;
+  return batch;
 #else
   (void)name;
   return 0;
