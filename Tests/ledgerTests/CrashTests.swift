@@ -49,7 +49,9 @@ struct CrashTests {
   func tornWAL() async throws {
     let cli = try CLI()
     let acks = cli.folder.appendingPathComponent("acks.txt").path
-    try Self.killWhileLoaded(cli, acks: acks, after: .milliseconds(700))
+    // Killed only once sends are acknowledged: on a loaded machine the process may take longer
+    // than any fixed delay to create the ledger, and there would be no WAL to tear.
+    try Self.killWhileLoaded(cli, acks: acks, after: .milliseconds(300), acknowledgedFirst: true)
     let wal = cli.path + "-wal"
     let size = (try FileManager.default.attributesOfItem(atPath: wal)[.size] as? NSNumber)?.intValue ?? 0
     #expect(size > 4096, "the kill left a WAL behind")
@@ -62,8 +64,12 @@ struct CrashTests {
     #expect(try await LedgerReader.open(path: cli.path).verify(as: .service).ok)
   }
 
-  /// Starts `ledger bench` on the file, kills it with SIGKILL after `delay`.
-  static func killWhileLoaded(_ cli: CLI, acks: String, after delay: Duration) throws {
+  /// Starts `ledger bench` on the file, kills it with SIGKILL after `delay` — counted from the
+  /// first new acknowledgement when `acknowledgedFirst` (waiting up to a minute for it).
+  static func killWhileLoaded(
+    _ cli: CLI, acks: String, after delay: Duration, acknowledgedFirst: Bool = false
+  ) throws {
+    let before = try lines(acks).count
     let process = Process()
     process.executableURL = CLI.binary
     process.arguments = [
@@ -73,6 +79,10 @@ struct CrashTests {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try CLI.launch(process)
+    let deadline = Date().addingTimeInterval(60)
+    while acknowledgedFirst, try lines(acks).count <= before, Date() < deadline, process.isRunning {
+      Thread.sleep(forTimeInterval: 0.01)
+    }
     Thread.sleep(
       forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
     kill(process.processIdentifier, SIGKILL)
