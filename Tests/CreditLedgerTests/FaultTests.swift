@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import CreditLedger
@@ -55,6 +56,53 @@ struct FaultTests {
     let replayed = try await reopened.reader.balances(asOf: .seq(.max), as: .service)
     #expect(replayed.first?.credits == after.remainingCredits)
     await reopened.close()
+  }
+
+  @Test(
+    "a batch that fails puts back every balance it changed, however many of its sends were one user's"
+  )
+  func failedBatchRollsBack() async throws {
+    let fixture = try Fixture(startingCredits: 1_000)
+    let sizes = Mutex<[Int]>([])
+    let ledger = try await fixture.open { configuration in
+      configuration.onBatchCommitted = { commands, _ in
+        sizes.withLock { $0.append(commands) }
+        // Holds the writer after each batch, so that the sends queued meanwhile commit as one.
+        Thread.sleep(forTimeInterval: 0.2)
+      }
+    }
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    // Room for a few small mails, not for a big one.
+    try await ledger.pool.writeWithoutTransaction { db in
+      let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+      try db.execute(sql: "PRAGMA max_page_count = \(pages + 16)")
+    }
+    let big = SendMail(
+      userID: user, recipientEmail: "bob@example.com", subject: "Big",
+      content: String(repeating: "x", count: 200_000), mailType: .custom, credits: 7)
+    let first = Task { try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
+    try await Task.sleep(for: .milliseconds(50))
+    // While the writer holds after `first`: three small sends, then the big one, queue up; the
+    // big one fails the batch after the three changed the balance in memory.
+    var queued: [Task<MailReceipt, any Error>] = []
+    for mail in [Fixture.mail(to: user, credits: 2), Fixture.mail(to: user, credits: 3)]
+      + [Fixture.mail(to: user, credits: 4), big]
+    {
+      queued.append(Task { try await ledger.send(mail, as: .service) })
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    #expect(try await first.value.remainingCredits == 999)
+    for task in queued {
+      await #expect(throws: LedgerError.self) { _ = try await task.value }
+    }
+    #expect(sizes.withLock { $0.suffix(2) } == [1, 4], "the four failed as one batch")
+    try await ledger.pool.writeWithoutTransaction {
+      try $0.execute(sql: "PRAGMA max_page_count = 1073741823")
+    }
+    #expect(try await ledger.reader.balance(userID: user, as: .service).credits == 999)
+    let after = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service)
+    #expect(after.remainingCredits == 998, "the writer's balance is the one before the failed batch")
+    await ledger.close()
   }
 
   @Test("text with SQL metacharacters and odd Unicode is stored and read back verbatim")

@@ -77,7 +77,7 @@ final class WriterCore: @unchecked Sendable {
     }
     projections.append(appended)
     if configuration.synchronous == .normal { projections.durable(through: committedSeq) }
-    return (results, appended.map { ($0.userID, state.balances[$0.userID]) })
+    return (results, undo.balances.map { ($0.user, $0.after) })
   }
 
   /// What a batch changed in memory, to put back when its transaction rolls back.
@@ -85,12 +85,13 @@ final class WriterCore: @unchecked Sendable {
     var nextSeq: Int64
     var lastRecordedAt: Int64
     var head: ChainHash
-    /// Each balance before the batch's first event changed it, in change order.
-    var balances: [(UUID, Int64?)] = []
+    /// Each appended event's user and credits before and after it, in commit order: the
+    /// befores put back on a rollback, the afters for ``DurableBalances`` once durable.
+    var balances: [(user: UUID, before: Int64?, after: Int64?)] = []
   }
 
   private func roll(back undo: Undo) {
-    for (user, balance) in undo.balances.reversed() { state.balances[user] = balance }
+    for change in undo.balances.reversed() { state.balances[change.user] = change.before }
     nextSeq = undo.nextSeq
     lastRecordedAt = undo.lastRecordedAt
     head = undo.head
@@ -149,9 +150,9 @@ final class WriterCore: @unchecked Sendable {
     let event = Event(
       seq: nextSeq, userID: userID, recordedAt: Date(millisecondsSince1970: now),
       idempotencyKey: key, body: body)
-    undo.balances.append((userID, state.balances[userID]))
     do {
-      try state.apply(event)
+      let (before, after) = try state.apply(event)
+      undo.balances.append((userID, before, after))
     } catch {
       preconditionFailure("the writer made an event that breaks an invariant: \(error)")
     }
