@@ -64,11 +64,21 @@ struct FaultTests {
   func failedBatchRollsBack() async throws {
     let fixture = try Fixture(startingCredits: 1_000)
     let sizes = Mutex<[Int]>([])
+    // Armed, the hook holds the writer after its next batch until released: the sends queued
+    // meanwhile, in the order the test queues them, then commit as one batch.
+    let hold = Mutex((armed: false, held: false))
+    let release = DispatchSemaphore(value: 0)
     let ledger = try await fixture.open { configuration in
       configuration.onBatchCommitted = { commands, _ in
         sizes.withLock { $0.append(commands) }
-        // Holds the writer after each batch, so that the sends queued meanwhile commit as one.
-        Thread.sleep(forTimeInterval: 0.2)
+        guard
+          hold.withLock({ hold in
+            defer { hold.armed = false }
+            hold.held = hold.armed
+            return hold.armed
+          })
+        else { return }
+        _ = release.wait(timeout: .now() + 30)
       }
     }
     let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
@@ -80,17 +90,20 @@ struct FaultTests {
     let big = SendMail(
       userID: user, recipientEmail: "bob@example.com", subject: "Big",
       content: String(repeating: "x", count: 200_000), mailType: .custom, credits: 7)
+    hold.withLock { $0.armed = true }
     let first = Task { try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
-    try await Task.sleep(for: .milliseconds(50))
-    // While the writer holds after `first`: three small sends, then the big one, queue up; the
-    // big one fails the batch after the three changed the balance in memory.
+    while !hold.withLock({ $0.held }) { try await Task.sleep(for: .milliseconds(1)) }
+    // Three small sends, then the big one, queue up in that order; the big one fails the
+    // batch after the three changed the balance in memory.
     var queued: [Task<MailReceipt, any Error>] = []
     for mail in [Fixture.mail(to: user, credits: 2), Fixture.mail(to: user, credits: 3)]
       + [Fixture.mail(to: user, credits: 4), big]
     {
+      let depth = ledger.statistics.queueDepth
       queued.append(Task { try await ledger.send(mail, as: .service) })
-      try await Task.sleep(for: .milliseconds(10))
+      while ledger.statistics.queueDepth == depth { try await Task.sleep(for: .milliseconds(1)) }
     }
+    release.signal()
     #expect(try await first.value.remainingCredits == 999)
     for task in queued {
       await #expect(throws: LedgerError.self) { _ = try await task.value }
