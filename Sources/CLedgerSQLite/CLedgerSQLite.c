@@ -24,11 +24,11 @@ int ledger_start_writeback(int descriptor) {
 #endif
 }
 
-int ledger_thread_set_up(const char *name) {
+int ledger_thread_set_up(const char *name, int batch) {
 #ifdef __linux__
   // The policy first: a thread that bears the name is already batch-scheduled.
   struct sched_param parameters = {.sched_priority = 0};
-  int batch = sched_setscheduler(0, SCHED_BATCH, &parameters) == 0;
+  batch = batch && sched_setscheduler(0, SCHED_BATCH, &parameters) == 0;
   char shortName[16];
   strncpy(shortName, name, sizeof shortName - 1);
   shortName[sizeof shortName - 1] = 0;
@@ -36,6 +36,7 @@ int ledger_thread_set_up(const char *name) {
   return batch;
 #else
   (void)name;
+  (void)batch;
   return 0;
 #endif
 }

@@ -42,7 +42,8 @@ public final class Ledger: Sendable {
     self.balances = balances
     checkpointer = Checkpointer(
       path: path, walBytesMax: configuration.limits.walBytesMax,
-      writeBackStepBytes: configuration.limits.checkpointWriteBackStepBytes, gate: gate)
+      writeBackStepBytes: configuration.limits.checkpointWriteBackStepBytes, gate: gate,
+      batchScheduled: configuration.batchScheduledThreads)
     reader = LedgerReader(
       path: path, database: storage.readers.database, inline: storage.readers.inline,
       limits: configuration.limits, balances: balances,
@@ -109,7 +110,8 @@ public final class Ledger: Sendable {
       return try WriterCore(
         pool: pool, configuration: configuration, state: state, db: db,
         projections: ProjectionWriter(
-          store: store, logPath: path, projectedSeq: projected, limits: configuration.limits),
+          store: store, logPath: path, projectedSeq: projected, limits: configuration.limits,
+          batchScheduled: configuration.batchScheduledThreads),
         lookups: readers.database)
     }
     // Loading every balance read the whole `profiles` table through the page cache; the

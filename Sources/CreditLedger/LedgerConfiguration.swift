@@ -29,6 +29,15 @@ public struct LedgerConfiguration: Sendable {
   /// (after the variant), so that the mail is found by its row without an index on ids.
   public var makeID: @Sendable () -> UUID = { RandomID.make() }
 
+  /// Whether the ledger's threads (the writer, the syncers, the projections, the log's
+  /// checkpointer) are `SCHED_BATCH` on Linux: woken, they wait for the running thread's turn
+  /// to end instead of preempting it, so a host's threads are not cut off mid-way thousands of
+  /// times a second (a balance read on a concurrent reader while 32 callers write: p99 median
+  /// 37 µs, against 78 without). The ledger pays ~3% of its deductions at 32 callers for it;
+  /// false keeps the policy the threads inherit. A replay's read-ahead thread, which readers
+  /// start too, is always batch-scheduled.
+  public var batchScheduledThreads = true
+
   /// Called on the writer thread after each batch commits, with its size and how long the
   /// commit took: for metrics. Keep it cheap; the next batch waits for it.
   public var onBatchCommitted: (@Sendable (_ commands: Int, _ duration: Duration) -> Void)?

@@ -21,10 +21,10 @@ int ledger_start_writeback(int descriptor);
 
 /// Sets up the calling thread as one of the ledger's own (Linux; elsewhere it does nothing):
 /// names it `name` (its first 15 bytes, what the kernel keeps) for `top -H`, `perf` and
-/// `/proc`, and schedules it `SCHED_BATCH`, so that waking it never preempts the thread that
-/// has the CPU: it waits for that thread's turn to end instead. Returns 1 if the thread is
-/// `SCHED_BATCH` now.
-int ledger_thread_set_up(const char *name);
+/// `/proc`, and, when `batch` is not 0, schedules it `SCHED_BATCH`, so that waking it never
+/// preempts the thread that has the CPU: it waits for that thread's turn to end instead.
+/// Returns 1 if the thread is `SCHED_BATCH` now.
+int ledger_thread_set_up(const char *name, int batch);
 
 /// The name of the VFS that ``ledger_sqlite3_register_vfs`` registers.
 #define LEDGER_SQLITE_VFS_NAME "credit-ledger"

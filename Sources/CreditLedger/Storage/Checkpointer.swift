@@ -45,14 +45,14 @@ final class Checkpointer: Sendable {
 
   init(
     path: String, walBytesMax: Int64, writeBackStepBytes: Int64, gate: CheckpointGate,
-    interval: TimeInterval = 0.25
+    batchScheduled: Bool, interval: TimeInterval = 0.25
   ) {
     self.path = path
     self.walBytesMax = walBytesMax
     self.writeBackStepBytes = writeBackStepBytes
     self.gate = gate
     self.interval = interval
-    LedgerThread.start("ledger-checkpointer") { [self] in run() }
+    LedgerThread.start("ledger-checkpointer", batch: batchScheduled) { [self] in run() }
   }
 
   /// Stops the thread after its current checkpoint, without waiting out the interval.

@@ -36,7 +36,8 @@ final class EventReadAhead: Sendable {
   /// Starts reading the events after `seq` through `throughSeq` from the log at `path`.
   init(path: String, after seq: Int64, through throughSeq: Int64, withContent: Bool, chunkEventsMax: Int) {
     for _ in 0..<Self.chunksAheadMax { free.signal() }
-    LedgerThread.start("ledger-read-ahead") { [self] in
+    // Always batch: readers start it too, with no configuration to ask.
+    LedgerThread.start("ledger-read-ahead", batch: true) { [self] in
       defer { finished.signal() }
       do {
         var configuration = Storage.grdbConfiguration()

@@ -68,15 +68,19 @@ final class ProjectionWriter: Sendable {
   /// The log's file, which a rebuild reads on a thread of its own (``EventReadAhead``).
   private let logPath: String
   private let limits: Limits
+  private let batchScheduled: Bool
   private let projected: Atomic<Int64>
   private let listener = Mutex<(@Sendable (Int64) -> Void)?>(nil)
 
   /// Takes over `store`, whose projections hold every event up to `projectedSeq` of the log
   /// at `logPath`.
-  init(store: DatabaseQueue, logPath: String, projectedSeq: Int64, limits: Limits) {
+  init(
+    store: DatabaseQueue, logPath: String, projectedSeq: Int64, limits: Limits, batchScheduled: Bool
+  ) {
     self.store = store
     self.logPath = logPath
     self.limits = limits
+    self.batchScheduled = batchScheduled
     projected = Atomic(projectedSeq)
     state = Mutex(State(durableSeq: projectedSeq))
   }
@@ -84,7 +88,7 @@ final class ProjectionWriter: Sendable {
   /// Starts the thread; `onProjected` hears each new projected sequence number.
   func start(onProjected: @escaping @Sendable (Int64) -> Void) {
     listener.withLock { $0 = onProjected }
-    LedgerThread.start("ledger-projections") { [self] in run() }
+    LedgerThread.start("ledger-projections", batch: batchScheduled) { [self] in run() }
   }
 
   /// The last sequence number the projections file holds, committed.

@@ -107,7 +107,7 @@ final class Syncer: Sendable {
   /// `flush` is `fdatasync` but in tests of its failure.
   init(
     databasePath: String, durableSeq: Int64, balances: DurableBalances, syncsInFlightMax: Int,
-    answersLoneCallerEarly: Bool = false,
+    answersLoneCallerEarly: Bool = false, batchScheduled: Bool = true,
     flush: @escaping @Sendable (Int32) -> Int32 = fdatasync,
     onDurable: @escaping @Sendable (Int64) -> Void
   ) {
@@ -121,7 +121,7 @@ final class Syncer: Sendable {
     state = Mutex(State(syncsInFlightMax: syncsInFlightMax))
     threadCount = syncsInFlightMax
     for index in 0..<syncsInFlightMax {
-      LedgerThread.start("ledger-syncer-\(index)") { [self] in run() }
+      LedgerThread.start("ledger-syncer-\(index)", batch: batchScheduled) { [self] in run() }
     }
   }
 

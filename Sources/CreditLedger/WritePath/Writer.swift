@@ -86,6 +86,7 @@ final class Writer: Sendable {
         databasePath: databasePath, durableSeq: core.committedSeq, balances: balances,
         syncsInFlightMax: core.configuration.limits.syncsInFlightMax,
         answersLoneCallerEarly: core.configuration.limits.loneCallerSpinMax > .zero,
+        batchScheduled: core.configuration.batchScheduledThreads,
         flush: core.configuration.flushForTesting ?? fdatasync
       ) {
         projections.durable(through: $0)
@@ -96,7 +97,9 @@ final class Writer: Sendable {
     queue = Mutex(initial)
     projections.start { [weak self] in self?.projected($0) }
     syncer?.setOnFailure { [weak self] in self?.flushFailed() }
-    LedgerThread.start("ledger-writer") { [self] in run() }
+    LedgerThread.start("ledger-writer", batch: core.configuration.batchScheduledThreads) {
+      [self] in run()
+    }
   }
 
   /// Runs `command` in a coming batch and returns its event once that batch is durable.
