@@ -57,6 +57,11 @@ let package = Package(
       ]
     ),
     .executableTarget(
+      name: "LedgerInstructions",
+      dependencies: ["CreditLedger"],
+      path: "Benchmarks/LedgerInstructions"
+    ),
+    .executableTarget(
       name: "LedgerBenchmarks",
       dependencies: [
         "CreditLedger",
