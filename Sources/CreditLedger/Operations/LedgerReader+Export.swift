@@ -57,9 +57,9 @@ struct ExportWriter {
     var json = JSONText()
     for (column, value) in zip(columns, values) {
       if column.kind == .integer {
-        json.field(column.name, value.flatMap { Int64($0) })
+        json.field(named: column.name, value.flatMap { Int64($0) })
       } else {
-        json.field(column.name, value)
+        json.field(named: column.name, value)
       }
     }
     buffer.append(contentsOf: json.finish())

@@ -17,13 +17,31 @@ struct JSONText {
     bytes.reserveCapacity(bytes.count + count)
   }
 
-  mutating func field(_ key: String, _ value: String?) {
+  /// A field whose key is only known at run time (an export's column names): escaped as text.
+  mutating func field(named key: String, _ value: String?) {
     guard let value else { return }
     self.key(key)
     string(value)
   }
 
-  mutating func field(_ key: String, _ value: Int64?) {
+  /// The same with an integer value.
+  mutating func field(named key: String, _ value: Int64?) {
+    guard let value else { return }
+    self.key(key)
+    integer(value)
+  }
+
+  /// The same with a key written in the source, which needs no escaping: copied as it is.
+  /// The payload's keys go this way, because scanning seven constant keys an event for
+  /// characters to escape cost the writer's thread ~2,600 instructions a deduction.
+  mutating func field(_ key: StaticString, _ value: String?) {
+    guard let value else { return }
+    self.key(key)
+    string(value)
+  }
+
+  /// The same with a key written in the source, as for text values.
+  mutating func field(_ key: StaticString, _ value: Int64?) {
     guard let value else { return }
     self.key(key)
     integer(value)
@@ -45,6 +63,17 @@ struct JSONText {
     if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
     string(key)
     bytes.append(UInt8(ascii: ":"))
+  }
+
+  private mutating func key(_ key: StaticString) {
+    key.withUTF8Buffer { utf8 in
+      assert(!utf8.needsJSONEscaping, "a constant key needs no escaping")
+      if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+      bytes.append(UInt8(ascii: "\""))
+      bytes.append(contentsOf: utf8)
+      bytes.append(UInt8(ascii: "\""))
+      bytes.append(UInt8(ascii: ":"))
+    }
   }
 
   private mutating func integer(_ value: Int64) {
