@@ -33,10 +33,7 @@ import Synchronization
 final class Syncer: Sendable {
   /// The callers of one committed batch and what each is told.
   struct Batch {
-    var answers:
-      [(
-        continuation: CheckedContinuation<Writer.Answer, any Error>, result: Result<Writer.Answer, any Error>
-      )]
+    var answers: [Writer.Reply]
     var lastSeq: Int64
     /// The balances the batch changed: readers see them once it is durable.
     var balances: DurableBalances.Changes

@@ -31,6 +31,10 @@ final class Writer: Sendable {
     var durability: DurabilityWait? = nil
   }
 
+  /// A request's caller and what it is told: made as the batch is decided, handed to the
+  /// syncer as they are.
+  typealias Reply = (continuation: CheckedContinuation<Answer, any Error>, result: Result<Answer, any Error>)
+
   private struct Queue: ~Copyable {
     var requests: [Request] = []
     var sleeping = false
@@ -221,22 +225,21 @@ final class Writer: Sendable {
   /// Commits one batch and hands its callers to the syncer (or answers them, without one).
   private func commit(_ batch: [Request]) {
     let started = ContinuousClock.now
-    var results: [Result<Answer, any Error>]
+    var replies: [Reply]
     var changes: DurableBalances.Changes = []
     if let failure = syncer?.failure {
-      results = batch.map { _ in .failure(failure) }
+      replies = batch.map { ($0.continuation, .failure(failure)) }
     } else {
       core.awaitProjections()
       gate.pass()
-      (results, changes) = core.commit(batch)
+      (replies, changes) = core.commit(batch)
     }
     onBatchCommitted?(batch.count, started.duration(to: .now))
     batchesCommitted.add(1, ordering: .relaxed)
     commandsCommitted.add(batch.count, ordering: .relaxed)
     publish()
-    let answers = zip(batch, results).map { (continuation: $0.continuation, result: $1) }
     if let syncer {
-      let synced = Syncer.Batch(answers: answers, lastSeq: core.committedSeq, balances: changes)
+      let synced = Syncer.Batch(answers: replies, lastSeq: core.committedSeq, balances: changes)
       // Nothing else to commit: sync here rather than hop to the syncer's thread and back
       // (two wake-ups, which on this VM cost more than the fdatasync). With commands waiting,
       // hand it over and commit them while it syncs.
@@ -248,7 +251,7 @@ final class Writer: Sendable {
       }
     } else {
       balances.apply(changes)
-      for answer in answers { answer.continuation.resume(with: answer.result) }
+      for reply in replies { reply.continuation.resume(with: reply.result) }
     }
   }
 

@@ -44,17 +44,16 @@ final class WriterCore: @unchecked Sendable {
   /// The last committed sequence number.
   var committedSeq: Int64 { nextSeq - 1 }
 
-  /// Commits `batch` in one transaction and returns one result per request, in order, and
-  /// the balances the batch changed, for ``DurableBalances`` once it is durable.
-  /// Rejections leave the rest of the batch alone; a storage failure fails the whole batch,
-  /// and nothing of it is applied, in the file or in memory.
-  func commit(_ batch: [Writer.Request]) -> (
-    results: [Result<Writer.Answer, any Error>], balances: DurableBalances.Changes
-  ) {
-    var results: [Result<Writer.Answer, any Error>] = []
+  /// Commits `batch` in one transaction and returns one reply per request, in order (its
+  /// caller and its result: made here rather than paired up afterwards, which copied every
+  /// result once more), and the balances the batch changed, for ``DurableBalances`` once it
+  /// is durable. Rejections leave the rest of the batch alone; a storage failure fails the
+  /// whole batch, and nothing of it is applied, in the file or in memory.
+  func commit(_ batch: [Writer.Request]) -> (replies: [Writer.Reply], balances: DurableBalances.Changes) {
+    var replies: [Writer.Reply] = []
     var appended: [Event] = []
     var undo = Undo(nextSeq: nextSeq, lastRecordedAt: lastRecordedAt, head: head)
-    results.reserveCapacity(batch.count)
+    replies.reserveCapacity(batch.count)
     do {
       try pool.writeWithoutTransaction { db in
         try RawStatement.transaction(immediate: true, db) {
@@ -63,9 +62,9 @@ final class WriterCore: @unchecked Sendable {
             do {
               let (event, isNew) = try handle(request, &undo, insert, db)
               if isNew { appended.append(event) }
-              results.append(.success(Writer.Answer(event: event, replayed: !isNew)))
+              replies.append((request.continuation, .success(Writer.Answer(event: event, replayed: !isNew))))
             } catch let rejection as Rejection {
-              results.append(.failure(rejection))
+              replies.append((request.continuation, .failure(rejection)))
             }
           }
         }
@@ -73,11 +72,11 @@ final class WriterCore: @unchecked Sendable {
     } catch {
       roll(back: undo)
       let failure = LedgerError.storageFailure("the batch was not applied: \(error)")
-      return (batch.map { _ in .failure(failure) }, [])
+      return (batch.map { ($0.continuation, .failure(failure)) }, [])
     }
     projections.append(appended)
     if configuration.synchronous == .normal { projections.durable(through: committedSeq) }
-    return (results, undo.balances.map { ($0.user, $0.after) })
+    return (replies, undo.balances.map { ($0.user, $0.after) })
   }
 
   /// What a batch changed in memory, to put back when its transaction rolls back.
