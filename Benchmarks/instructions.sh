@@ -6,6 +6,7 @@
 #
 #   Benchmarks/instructions.sh                    # 64 callers, 50 then 150 sends each
 #   CALLERS=256 SMALL=20 LARGE=60 Benchmarks/instructions.sh
+#   KEEP=/tmp/counts Benchmarks/instructions.sh        # keeps the two callgrind files there
 #
 # It builds `LedgerInstructions` with DWARF 4 debug info into .build-instructions (valgrind
 # 3.19 cannot read Swift's default DWARF 5), runs it under callgrind twice, and divides the
@@ -25,8 +26,13 @@ scratch=.build-instructions
 swift build -c release --product LedgerInstructions --scratch-path "$scratch" \
   -Xswiftc -dwarf-version=4 -Xcc -gdwarf-4 >&2
 binary="$scratch/release/LedgerInstructions"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+if [ -n "${KEEP:-}" ]; then
+  work="$KEEP"
+  mkdir -p "$work"
+else
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+fi
 for sends in "$small" "$large"; do
   valgrind --tool=callgrind --callgrind-out-file="$work/$sends.out" "$binary" "$callers" "$sends" \
     >"$work/$sends.json" 2>"$work/$sends.log" || {

@@ -52,7 +52,7 @@ struct PayloadTests {
     return encode(body, reusing: &json)
   }
 
-  @Test("the bytes are pinned: sorted keys, nils left out, escapes as RFC 8259 writes them")
+  @Test("the bytes are pinned for every kind: sorted keys, nils left out, escapes as RFC 8259 writes them")
   func pinned() {
     let id = UUID(uuidString: "01A2142A-3560-7C06-A800-67F93D794A49")!
     let mail = Event.Mail(
@@ -66,6 +66,16 @@ struct PayloadTests {
     #expect(
       Self.encode(.creditsGranted(credits: 0, reason: nil, creditsAfter: 1_000_000_000_000))
         == #"{"credits":0,"credits_after":1000000000000}"#)
+    #expect(
+      Self.encode(.creditsGranted(credits: 5, reason: "promo", creditsAfter: 305))
+        == #"{"credits":5,"credits_after":305,"reason":"promo"}"#)
+    #expect(
+      Self.encode(.creditsRefunded(mailID: id, credits: 7, creditsAfter: 300))
+        == #"{"credits":7,"credits_after":300,"mail_id":"01a2142a-3560-7c06-a800-67f93d794a49"}"#)
+    #expect(
+      Self.encode(.userSignedUp(email: "ada@example.com", credits: 300))
+        == #"{"credits":300,"email":"ada@example.com"}"#)
+    #expect(Self.encode(.emailChanged(email: "ada@example.org")) == #"{"email":"ada@example.org"}"#)
     #expect(Self.encode(.userDeleted) == "{}")
   }
 

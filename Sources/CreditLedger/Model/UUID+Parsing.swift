@@ -40,20 +40,26 @@ extension UUID {
   /// Written digit by digit: Foundation's `uuidString` goes through `printf` on Linux, and
   /// with `lowercased()` after it was more than half of an audit replay that prints ids.
   public var lowercased: String {
+    String(unsafeUninitializedCapacity: 36) { text in
+      writeLowercased(to: text)
+      return 36
+    }
+  }
+
+  /// Writes ``lowercased``'s 36 bytes at the start of `text`, which has room for them.
+  func writeLowercased(to text: UnsafeMutableBufferPointer<UInt8>) {
+    precondition(text.count >= 36, "a hyphenated UUID is 36 bytes")
     withUnsafeBytes(of: uuid) { bytes in
-      String(unsafeUninitializedCapacity: 36) { text in
-        let digits: StaticString = "0123456789abcdef"
-        var at = 0
-        for (index, byte) in bytes.enumerated() {
-          if index == 4 || index == 6 || index == 8 || index == 10 {
-            text[at] = UInt8(ascii: "-")
-            at += 1
-          }
-          text[at] = digits.utf8Start[Int(byte >> 4)]
-          text[at + 1] = digits.utf8Start[Int(byte & 0x0f)]
-          at += 2
+      let digits: StaticString = "0123456789abcdef"
+      var at = 0
+      for (index, byte) in bytes.enumerated() {
+        if index == 4 || index == 6 || index == 8 || index == 10 {
+          text[at] = UInt8(ascii: "-")
+          at += 1
         }
-        return at
+        text[at] = digits.utf8Start[Int(byte >> 4)]
+        text[at + 1] = digits.utf8Start[Int(byte & 0x0f)]
+        at += 2
       }
     }
   }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A minimal writer of one flat JSON object of strings and integers, as UTF-8 bytes in a
 /// buffer that can be emptied and reused: each text is copied once, and nothing is validated
 /// again at the end.
@@ -45,6 +47,19 @@ struct JSONText {
     guard let value else { return }
     self.key(key)
     integer(value)
+  }
+
+  /// The same with an id, written as ``Foundation/UUID/lowercased`` reads, without making
+  /// that string.
+  mutating func field(_ key: StaticString, _ value: UUID?) {
+    guard let value else { return }
+    self.key(key)
+    bytes.append(UInt8(ascii: "\""))
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { text in
+      value.writeLowercased(to: text)
+      bytes.append(contentsOf: text)
+    }
+    bytes.append(UInt8(ascii: "\""))
   }
 
   /// Closes the object and returns its bytes; call ``reset()`` before writing the next.
