@@ -1,7 +1,8 @@
-import CreditLedger
 import Foundation
 import GRDB
 import Testing
+
+@testable import CreditLedger
 
 @Suite("Hash chain and verify: tampering with the log or the projections is caught")
 struct HashChainTests {
@@ -33,6 +34,42 @@ struct HashChainTests {
         sql: "DROP TRIGGER IF EXISTS events_refuse_update; DROP TRIGGER IF EXISTS events_refuse_delete; "
           + sql)
     }
+  }
+
+  @Test(
+    "a link is SHA-256 of the fields as the format says, pinned: ledgers written by any version verify with any other",
+    arguments: [
+      (1, "710c4c8d5436af97d1596483a2d3e531a9af8f94f46fd53cce75cb2686ef4aa8"),
+      (2, "ade12df60847095cebbc58204cf861dac80d9afcb9f7c7102af3204d96a96655"),
+      (3, "63571a3bfb51654d7df0a1d870d550faf7230208b6a200de3a40ab055f254c33"),
+      (4, "eb60335a2a982e6ddccf7c6379e2ad11c01200599829b0793e12842b3dfa2927"),
+    ])
+  func pinnedLink(example: Int, hex: String) throws {
+    // The expected digests were computed apart from the library, with Python's hashlib over
+    // the bytes the format lists (EventChain's comment); the fourth has every text empty, the
+    // third a key longer than the buffer the link gathers its small fields in.
+    let user = try #require(UUID(uuidString: "01A2142A-3560-7C06-A800-67F93D794A49"))
+    let counting = try #require(ChainHash(bytes: (0..<32).map { UInt8($0) }))
+    let payload = #"{"content":"<p>é</p>","credits_after":293}"#
+    let link =
+      switch example {
+      case 1:
+        EventChain.link(
+          after: counting, seq: 7, recordedAt: 1_764_201_600_123, userID: user, kind: "mail_sent",
+          payload: payload, idempotencyKey: nil)
+      case 2:
+        EventChain.link(
+          after: counting, seq: 7, recordedAt: 1_764_201_600_123, userID: user, kind: "mail_sent",
+          payload: payload, idempotencyKey: "svc:k1")
+      case 3:
+        EventChain.link(
+          after: .genesis, seq: 1, recordedAt: 0, userID: user, kind: "user_deleted", payload: "{}",
+          idempotencyKey: String(repeating: "k", count: 300))
+      default:
+        EventChain.link(
+          after: .genesis, seq: -5, recordedAt: -1, userID: user, kind: "", payload: "", idempotencyKey: "")
+      }
+    #expect(link.hex == hex)
   }
 
   @Test("an untouched ledger verifies; head is the last event's link and moves with each append")
