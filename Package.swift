@@ -56,10 +56,12 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
+    // Not directly under Benchmarks/: package-benchmark runs every executable there as a
+    // benchmark suite.
     .executableTarget(
       name: "LedgerInstructions",
       dependencies: ["CreditLedger"],
-      path: "Benchmarks/LedgerInstructions"
+      path: "Benchmarks/Tools/LedgerInstructions"
     ),
     .executableTarget(
       name: "LedgerBenchmarks",

@@ -60,7 +60,7 @@ func countedWork(callers: Int, sendsPerCaller: Int, path: String) async throws -
     batches: statistics.batches, commands: statistics.commands)
 }
 
-let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let arguments = CommandLine.arguments.dropFirst().map { Int($0) ?? 0 }
 guard arguments.count == 2, arguments.allSatisfy({ $0 > 0 }), arguments[0] * arguments[1] <= 250_000
 else {
   // 1,000 users of 300 credits each: at most 300,000 one-credit sends succeed.
