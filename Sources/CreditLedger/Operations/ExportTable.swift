@@ -16,8 +16,9 @@ public enum ExportTable: String, Sendable, CaseIterable {
     case integer, text, uuid, time, hex
   }
 
-  /// The columns, in order, with how each is written.
-  var columns: [(name: String, kind: Kind)] {
+  /// The columns, in order, with how each is written; names the code gives, as the payload's
+  /// keys are (``JSONText`` copies them without escaping).
+  var columns: [(name: StaticString, kind: Kind)] {
     switch self {
     case .events:
       [
@@ -38,7 +39,7 @@ public enum ExportTable: String, Sendable, CaseIterable {
   /// The query, in an order that does not depend on how the file was written, so that two
   /// ledgers with the same history export the same bytes.
   var sql: String {
-    let names = columns.map(\.name).joined(separator: ", ")
+    let names = columns.map { "\($0.name)" }.joined(separator: ", ")
     return switch self {
     case .events: "SELECT \(names) FROM events ORDER BY seq"
     case .profiles: "SELECT \(names) FROM profiles ORDER BY id"

@@ -21,7 +21,7 @@ extension LedgerReader {
         ?? 0
       var writer = ExportWriter(output: output)
       let columns = table.columns
-      if format == .csv { writer.csvLine(columns.map(\.name)) }
+      if format == .csv { writer.csvLine(columns.map { "\($0.name)" }) }
       var rows: Int64 = 0
       let cursor = try Row.fetchCursor(db, sql: table.sql)
       while let row = try cursor.next() {
@@ -53,13 +53,13 @@ struct ExportWriter {
     buffer.reserveCapacity(1 << 20)
   }
 
-  mutating func jsonLine(_ columns: [(name: String, kind: ExportTable.Kind)], _ values: [String?]) {
+  mutating func jsonLine(_ columns: [(name: StaticString, kind: ExportTable.Kind)], _ values: [String?]) {
     var json = JSONText()
     for (column, value) in zip(columns, values) {
       if column.kind == .integer {
-        json.field(named: column.name, value.flatMap { Int64($0) })
+        json.field(column.name, value.flatMap { Int64($0) })
       } else {
-        json.field(named: column.name, value)
+        json.field(column.name, value)
       }
     }
     buffer.append(contentsOf: json.finish())

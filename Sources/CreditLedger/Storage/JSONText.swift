@@ -19,38 +19,23 @@ struct JSONText {
     bytes.reserveCapacity(bytes.count + count)
   }
 
-  /// A field whose key is only known at run time (an export's column names): escaped as text.
-  mutating func field(named key: String, _ value: String?) {
-    guard let value else { return }
-    self.key(key)
-    string(value)
-  }
-
-  /// The same with an integer value.
-  mutating func field(named key: String, _ value: Int64?) {
-    guard let value else { return }
-    self.key(key)
-    integer(value)
-  }
-
-  /// The same with a key written in the source, which needs no escaping: copied as it is.
-  /// The payload's keys go this way, because scanning seven constant keys an event for
-  /// characters to escape cost the writer's thread ~2,600 instructions a deduction.
+  /// A text field. Keys are names written in the source (the payload's, an export's
+  /// columns), which need no escaping: they are copied as they are — scanning seven keys an
+  /// event for characters to escape cost the writer's thread ~2,600 instructions a deduction.
   mutating func field(_ key: StaticString, _ value: String?) {
     guard let value else { return }
     self.key(key)
     string(value)
   }
 
-  /// The same with a key written in the source, as for text values.
+  /// An integer field.
   mutating func field(_ key: StaticString, _ value: Int64?) {
     guard let value else { return }
     self.key(key)
     integer(value)
   }
 
-  /// The same with an id, written as ``Foundation/UUID/lowercased`` reads, without making
-  /// that string.
+  /// An id field, written as ``Foundation/UUID/lowercased`` reads, without making that string.
   mutating func field(_ key: StaticString, _ value: UUID?) {
     guard let value else { return }
     self.key(key)
@@ -74,15 +59,9 @@ struct JSONText {
     return try bytes.withUnsafeBufferPointer(body)
   }
 
-  private mutating func key(_ key: String) {
-    if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
-    string(key)
-    bytes.append(UInt8(ascii: ":"))
-  }
-
   private mutating func key(_ key: StaticString) {
     key.withUTF8Buffer { utf8 in
-      assert(!utf8.needsJSONEscaping, "a constant key needs no escaping")
+      assert(!utf8.needsJSONEscaping, "a key is a name the code gives, which needs no escaping")
       if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
       bytes.append(UInt8(ascii: "\""))
       bytes.append(contentsOf: utf8)
