@@ -49,7 +49,7 @@ struct SyncerTests {
         do {
           _ = try await withCheckedThrowingContinuation { continuation in
             syncer.acknowledge(
-              Syncer.Batch(answers: [(continuation, .failure(Marker(seq: seq)))], lastSeq: seq, balances: []))
+              Syncer.Batch(replies: [(continuation, .failure(Marker(seq: seq)))], lastSeq: seq, balances: []))
           }
           Issue.record("the batch's caller was told success it was never given")
           return Marker(seq: -1)

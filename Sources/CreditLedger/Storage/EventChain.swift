@@ -44,8 +44,8 @@ enum EventChain {
 
   /// Gathers the small fields of a link into one buffer before they reach the hash: each
   /// `SHA256.update` has a fixed cost (swift-crypto's exclusivity check, BoringSSL's entry),
-  /// and field by field an event took nine of them; now three (the fields before the payload,
-  /// the payload, the key). The bytes hashed are the same.
+  /// and field by field an event took nine of them; now at most three (the fields before the
+  /// payload, the payload, the key). The bytes hashed are the same.
   private struct Feed {
     private var hasher = SHA256()
     private var buffer:

@@ -33,7 +33,7 @@ import Synchronization
 final class Syncer: Sendable {
   /// The callers of one committed batch and what each is told.
   struct Batch {
-    var answers: [Writer.Reply]
+    var replies: [Writer.Reply]
     var lastSeq: Int64
     /// The balances the batch changed: readers see them once it is durable.
     var balances: DurableBalances.Changes
@@ -167,10 +167,10 @@ final class Syncer: Sendable {
     }
     guard let place else { return false }
     var batch = batch
-    if answersLoneCallerEarly, batch.answers.count == 1, case .success(var answer) = batch.answers[0].result {
+    if answersLoneCallerEarly, batch.replies.count == 1, case .success(var answer) = batch.replies[0].result {
       let wait = DurabilityWait()
       answer.durability = wait
-      let continuation = batch.answers.removeFirst().continuation
+      let continuation = batch.replies.removeFirst().continuation
       batch.answeredEarly = wait
       // The frames leave first: the caller's thread, woken next, may take this CPU for a while.
       startWriteback()
@@ -252,8 +252,8 @@ final class Syncer: Sendable {
     }
     for batch in synced.batches {
       batch.answeredEarly?.finish(failure: failure)
-      for answer in batch.answers {
-        answer.continuation.resume(with: failure.map { .failure($0) } ?? answer.result)
+      for reply in batch.replies {
+        reply.continuation.resume(with: failure.map { .failure($0) } ?? reply.result)
       }
     }
   }

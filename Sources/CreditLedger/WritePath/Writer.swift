@@ -239,7 +239,7 @@ final class Writer: Sendable {
     commandsCommitted.add(batch.count, ordering: .relaxed)
     publish()
     if let syncer {
-      let synced = Syncer.Batch(answers: replies, lastSeq: core.committedSeq, balances: changes)
+      let synced = Syncer.Batch(replies: replies, lastSeq: core.committedSeq, balances: changes)
       // Nothing else to commit: sync here rather than hop to the syncer's thread and back
       // (two wake-ups, which on this VM cost more than the fdatasync). With commands waiting,
       // hand it over and commit them while it syncs.
