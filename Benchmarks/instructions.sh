@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What one deduction costs in instructions, counted by valgrind's callgrind: the same figure
-# run after run (±0.1% on the writer's thread), where the wall clock on these machines drifts
+# run after run (within ~0.5% on the writer's thread), where the wall clock on these machines drifts
 # by a quarter from one minute to the next. User-space instructions only: the kernel's work
 # (writes, fdatasync, wake-ups) is not in it.
 #
@@ -20,7 +20,9 @@ callers="${CALLERS:-64}"
 small="${SMALL:-50}"
 large="${LARGE:-150}"
 if ! command -v valgrind >/dev/null 2>&1; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q valgrind >/dev/null
 fi
 scratch=.build-instructions
 swift build -c release --product LedgerInstructions --scratch-path "$scratch" \
