@@ -74,8 +74,11 @@ public struct LedgerReader: Sendable {
     } else {
       await freshness?()
       credits = try await readShort { db in
-        try Int64.fetchOne(
-          db.cachedStatement(sql: "SELECT credits FROM profiles WHERE id = ?"), arguments: [userID])
+        // Bound and stepped directly, as the writer's statements are: GRDB's arguments box
+        // the id as `Data`, more work than SQLite's lookup.
+        let select = try RawStatement("SELECT credits FROM profiles WHERE id = ?", db)
+        select.bind(1, userID)
+        return try select.int64()
       }
     }
     guard let credits else { throw Rejection.userNotFound(userID) }
