@@ -91,6 +91,10 @@ let package = Package(
       ]
     ),
     .testTarget(
+      name: "LedgerLoadTests",
+      dependencies: ["LedgerLoad", "CreditLedger"]
+    ),
+    .testTarget(
       name: "ledgerTests",
       dependencies: ["ledger", "CreditLedger"]
     ),

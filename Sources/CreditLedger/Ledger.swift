@@ -71,8 +71,7 @@ public final class Ledger: Sendable {
       let balances = DurableBalances(storage.core.state.balances)
       let writer = Writer(
         core: storage.core, databasePath: path,
-        batchCommandsMax: configuration.limits.batchCommandsMax, gate: gate, balances: balances,
-        onBatchCommitted: configuration.onBatchCommitted)
+        batchCommandsMax: configuration.limits.batchCommandsMax, gate: gate, balances: balances)
       return Ledger(
         path: path, configuration: configuration, storage: storage, lock: lock, writer: writer,
         gate: gate, balances: balances)

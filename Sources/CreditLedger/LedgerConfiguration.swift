@@ -38,9 +38,16 @@ public struct LedgerConfiguration: Sendable {
   /// start too, is always batch-scheduled.
   public var batchScheduledThreads = true
 
-  /// Called on the writer thread after each batch commits, with its size and how long the
-  /// commit took: for metrics. Keep it cheap; the next batch waits for it.
-  public var onBatchCommitted: (@Sendable (_ commands: Int, _ duration: Duration) -> Void)?
+  /// Called once each batch's callers have been answered, with where its time went (the
+  /// queue, the commit, the wait for a sync, the `fdatasync`): for metrics and for finding
+  /// where a deduction's time goes. It runs on the thread that answered them — a syncer, or
+  /// the writer — after the answers, so no caller waits for it; keep it cheap all the same,
+  /// the next answers do.
+  public var onBatchAnswered: (@Sendable (BatchTimings) -> Void)?
+
+  /// Called on the writer thread right after each batch commits, with its size, before the
+  /// next batch is taken: how tests hold the writer between two batches.
+  var onBatchCommittedForTesting: (@Sendable (_ commands: Int) -> Void)?
 
   /// Replaces `fdatasync` of the WAL, for tests of a failing flush; nil in use.
   var flushForTesting: (@Sendable (Int32) -> Int32)?

@@ -6,13 +6,16 @@ import Synchronization
 
 /// The server's Prometheus metrics, in a registry of its own (no global bootstrap, so several
 /// servers can live in one process, as the tests run them): deductions accepted and rejected,
-/// batch sizes, commit latency, writer queue depth, projection lag and failed catch-ups,
-/// database size.
+/// batch sizes, where each batch's time went (queue, commit, `fdatasync`, round trip), writer
+/// queue depth, projection lag and failed catch-ups, database size.
 public final class LedgerMetrics: Sendable {
   private let registry = PrometheusCollectorRegistry()
   private let accepted: Counter
   private let batchSize: ValueHistogram
+  private let queued: DurationHistogram
   private let commitLatency: DurationHistogram
+  private let sync: DurationHistogram
+  private let answered: DurationHistogram
   private let queueDepth: Gauge
   private let databaseBytes: Gauge
   private let committedSeq: Gauge
@@ -30,12 +33,17 @@ public final class LedgerMetrics: Sendable {
     batchSize = registry.makeValueHistogram(
       descriptor: Self.name("batch", "commands", "Commands per group commit"),
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096])
-    commitLatency = registry.makeDurationHistogram(
-      descriptor: Self.name("commit", "seconds", "Time to commit one batch, fsync included"),
-      buckets: [
-        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-      ])
+    queued = Self.batchHistogram(
+      registry, "queued", "How long each batch's oldest command waited for the writer to take it")
+    commitLatency = Self.batchHistogram(
+      registry, "commit",
+      "The writer's transaction for each batch (no fsync in it: see ledger_fdatasync_seconds)")
+    sync = Self.batchHistogram(
+      registry, "fdatasync",
+      "The fdatasync of the WAL that made each batch durable (one may cover several batches; none for a batch that appended nothing)"
+    )
+    answered = Self.batchHistogram(
+      registry, "answered", "From each batch's oldest command arriving to its callers answered")
     queueDepth = registry.makeGauge(
       descriptor: Self.name("writer_queue_depth", nil, "Commands waiting for the writer"))
     databaseBytes = registry.makeGauge(
@@ -59,10 +67,24 @@ public final class LedgerMetrics: Sendable {
       namespace: "ledger", subsystem: nil, metricName: metric, unitName: unit ?? "", helpText: help)
   }
 
-  /// For ``LedgerConfiguration/onBatchCommitted``.
-  public func batchCommitted(commands: Int, duration: Duration) {
-    batchSize.record(Double(commands))
-    commitLatency.record(duration)
+  private static func batchHistogram(
+    _ registry: PrometheusCollectorRegistry, _ metric: String, _ help: String
+  ) -> DurationHistogram {
+    registry.makeDurationHistogram(
+      descriptor: name(metric, "seconds", help),
+      buckets: [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+      ])
+  }
+
+  /// For ``LedgerConfiguration/onBatchAnswered``.
+  public func batchAnswered(_ timings: BatchTimings) {
+    batchSize.record(Double(timings.commands))
+    queued.record(timings.queued)
+    commitLatency.record(timings.commit)
+    if timings.sync > .zero { sync.record(timings.sync) }
+    answered.record(timings.answered)
   }
 
   func deductionAccepted() { accepted.increment() }

@@ -59,6 +59,9 @@ public struct LoadRun: Sendable {
     public var bodyBytes: Int
     /// All on one user.
     public var hot: Bool
+    /// Where the deductions' time went inside the ledger, when the run was given a
+    /// ``BatchStages`` its ledger reports to.
+    public var stages: Stages?
 
     enum CodingKeys: String, CodingKey {
       case deductionsPerSecond = "deductions_per_second"
@@ -71,6 +74,40 @@ public struct LoadRun: Sendable {
       case bodyBytes = "body_bytes"
       case projectionLagP99Milliseconds = "projection_lag_p99_ms"
       case projectionLagMaxMilliseconds = "projection_lag_max_ms"
+      case stages = "stages_ms"
+    }
+  }
+
+  /// A deduction's round trip inside the ledger, stage by stage (``BatchTimings``), in
+  /// milliseconds, each batch counted once for every command in it.
+  public struct Stages: Sendable, Encodable {
+    /// Waiting for the writer to take the batch (its oldest command's wait).
+    public var queued: Stage
+    /// The writer's transaction.
+    public var commit: Stage
+    /// From the commit to the start of its `fdatasync`.
+    public var syncWait: Stage
+    /// The `fdatasync`.
+    public var fdatasync: Stage
+    /// From arriving to being answered.
+    public var answered: Stage
+
+    enum CodingKeys: String, CodingKey {
+      case queued, commit, fdatasync, answered
+      case syncWait = "sync_wait"
+    }
+  }
+
+  /// One stage's mean and 99th percentile, milliseconds.
+  public struct Stage: Sendable, Encodable {
+    /// The mean.
+    public var mean: Double
+    /// The 99th percentile.
+    public var p99: Double
+
+    init(_ histogram: Histogram) {
+      mean = histogram.mean
+      p99 = histogram.percentile(0.99)
     }
   }
 
@@ -106,10 +143,11 @@ public struct LoadRun: Sendable {
   }
 
   /// Runs the load; `progress` is called about once a second with (elapsed s, deductions so
-  /// far), and `acknowledged` with each receipt as soon as its send returns.
+  /// far), and `acknowledged` with each receipt as soon as its send returns. With `stages`,
+  /// which the ledger must report its batches to, the report says where the time went.
   public func run(
     _ ledger: Ledger, users: [UUID], progress: @escaping @Sendable (Double, Int) -> Void = { _, _ in },
-    acknowledged: (@Sendable (UUID, MailReceipt) -> Void)? = nil
+    acknowledged: (@Sendable (UUID, MailReceipt) -> Void)? = nil, stages: BatchStages? = nil
   ) async throws -> Report {
     let body = String(repeating: "<p>credit ledger</p>", count: settings.bodyBytes / 20 + 1)
       .prefix(settings.bodyBytes)
@@ -125,7 +163,8 @@ public struct LoadRun: Sendable {
       }
     }
     let lagSampler = Task { await Self.sampleProjectionLag(ledger) }
-    let perCaller = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
+    stages?.recording(true)
+    let perCaller = try await withThrowingTaskGroup(of: (Histogram, Int).self) { group in
       for caller in 0..<settings.concurrency {
         group.addTask {
           try await callerLoop(
@@ -133,36 +172,34 @@ public struct LoadRun: Sendable {
             acknowledged: acknowledged)
         }
       }
-      return try await group.reduce(into: [([Double], Int)]()) { $0.append($1) }
+      return try await group.reduce(into: [(Histogram, Int)]()) { $0.append($1) }
     }
+    stages?.recording(false)
     reporter.cancel()
     lagSampler.cancel()
-    var lags = await lagSampler.value
-    lags.sort()
+    let lags = await lagSampler.value
     let elapsed = Self.seconds(start.duration(to: .now))
     let after = ledger.statistics
-    var latencies = perCaller.flatMap { $0.0 }
-    latencies.sort()
+    var latencies = Histogram()
+    for (callerLatencies, _) in perCaller { latencies.merge(callerLatencies) }
     let batches = after.batches - before.batches
     return Report(
-      deductionsPerSecond: Double(latencies.count) / elapsed, deductions: latencies.count,
+      deductionsPerSecond: Double(latencies.total) / elapsed, deductions: latencies.total,
       rejected: perCaller.reduce(0) { $0 + $1.1 },
-      p50Milliseconds: Self.percentile(latencies, 0.50), p99Milliseconds: Self.percentile(latencies, 0.99),
-      p999Milliseconds: Self.percentile(latencies, 0.999), maxMilliseconds: latencies.last ?? 0,
+      p50Milliseconds: latencies.percentile(0.50), p99Milliseconds: latencies.percentile(0.99),
+      p999Milliseconds: latencies.percentile(0.999), maxMilliseconds: latencies.max,
       averageBatchSize: batches == 0 ? 0 : Double(after.commands - before.commands) / Double(batches),
-      projectionLagP99Milliseconds: Self.percentile(lags, 0.99),
-      projectionLagMaxMilliseconds: lags.last ?? 0, seconds: elapsed, concurrency: settings.concurrency,
-      users: users.count,
-      bodyBytes: settings.bodyBytes, hot: settings.hot)
+      projectionLagP99Milliseconds: lags.percentile(0.99),
+      projectionLagMaxMilliseconds: lags.max, seconds: elapsed, concurrency: settings.concurrency,
+      users: users.count, bodyBytes: settings.bodyBytes, hot: settings.hot, stages: stages?.summary)
   }
 
   private func callerLoop(
     _ ledger: Ledger, users: [UUID], caller: Int, content: String, deadline: ContinuousClock.Instant,
     done: Counter, acknowledged: (@Sendable (UUID, MailReceipt) -> Void)?
-  ) async throws -> ([Double], Int) {
+  ) async throws -> (Histogram, Int) {
     var generator = SeededGenerator(seed: UInt64(caller))
-    var latencies: [Double] = []
-    latencies.reserveCapacity(4096)
+    var latencies = Histogram()
     var rejected = 0
     while ContinuousClock.now < deadline {
       let user = users[Int(generator.next() % UInt64(users.count))]
@@ -173,7 +210,7 @@ public struct LoadRun: Sendable {
       do {
         let receipt = try await ledger.send(mail, as: .service)
         acknowledged?(user, receipt)
-        latencies.append(Self.seconds(sent.duration(to: .now)) * 1000)
+        latencies.record(Self.milliseconds(sent.duration(to: .now)))
         done.value.add(1, ordering: .relaxed)
       } catch Rejection.insufficientCredits {
         rejected += 1
@@ -186,10 +223,10 @@ public struct LoadRun: Sendable {
   /// (``WriterStatistics/projectionLag``, stamped by the ledger when its batch committed, so
   /// a sample taken late is not a longer lag). Returns the samples in milliseconds, once
   /// cancelled.
-  static func sampleProjectionLag(_ ledger: Ledger) async -> [Double] {
-    var lags: [Double] = []
+  static func sampleProjectionLag(_ ledger: Ledger) async -> Histogram {
+    var lags = Histogram()
     while !Task.isCancelled {
-      lags.append(seconds(ledger.statistics.projectionLag) * 1000)
+      lags.record(milliseconds(ledger.statistics.projectionLag))
       try? await Task.sleep(for: .milliseconds(2))
     }
     return lags
@@ -199,10 +236,7 @@ public struct LoadRun: Sendable {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
   }
 
-  static func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return 0 }
-    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
-  }
+  static func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1000 }
 }
 
 /// Deductions done so far, shared by the callers and the progress reporter.

@@ -45,6 +45,8 @@ struct Bench: AsyncParsableCommand {
       let path = db ?? folder!.appendingPathComponent("bench.sqlite").path
       var configuration = LedgerConfiguration()
       configuration.synchronous = synchronous
+      let stages = BatchStages()
+      configuration.onBatchAnswered = { stages.record($0) }
       let ledger = try await Ledger.open(path: path, configuration: configuration)
       do {
         let load = LoadRun(settings: settings)
@@ -57,7 +59,8 @@ struct Bench: AsyncParsableCommand {
             format: "bench: %5.1f s  %9d deductions  %8.0f/s\n", elapsed, done, Double(done) / elapsed)
           FileHandle.standardError.write(Data(line.utf8))
         }
-        let report = try await load.run(ledger, users: ids, progress: progress, acknowledged: acknowledged)
+        let report = try await load.run(
+          ledger, users: ids, progress: progress, acknowledged: acknowledged, stages: stages)
         await ledger.close()
         try Output.print(report)
       } catch {

@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
       }
       let metrics = LedgerMetrics()
       var configuration = try options.configuration()
-      configuration.onBatchCommitted = { metrics.batchCommitted(commands: $0, duration: $1) }
+      configuration.onBatchAnswered = { metrics.batchAnswered($0) }
       let ledger = try await Ledger.open(path: options.path, configuration: configuration)
       var limits = HTTPLimits()
       limits.requestBodyBytesMax = bodyBytesMax

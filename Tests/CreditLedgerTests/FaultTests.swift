@@ -69,7 +69,7 @@ struct FaultTests {
     let hold = Mutex((armed: false, held: false))
     let release = DispatchSemaphore(value: 0)
     let ledger = try await fixture.open { configuration in
-      configuration.onBatchCommitted = { commands, _ in
+      configuration.onBatchCommittedForTesting = { commands in
         sizes.withLock { $0.append(commands) }
         guard
           hold.withLock({ hold in

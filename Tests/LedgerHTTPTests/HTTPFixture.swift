@@ -27,7 +27,7 @@ struct HTTPFixture {
     let metrics = LedgerMetrics()
     var configuration = LedgerConfiguration()
     configuration.limits = limits
-    configuration.onBatchCommitted = { metrics.batchCommitted(commands: $0, duration: $1) }
+    configuration.onBatchAnswered = { metrics.batchAnswered($0) }
     ledger = try await Ledger.open(
       path: folder.appendingPathComponent("ledger.sqlite").path, configuration: configuration)
     verifier = try await TokenVerifier(hmacSecret: Self.secret, jwksJSON: nil)

@@ -214,12 +214,22 @@ struct RouteTests {
       for name in [
         "ledger_deductions_accepted_total 1",
         "ledger_deductions_rejected_total{reason=\"insufficient_credits\"} 1",
-        "ledger_batch_commands_bucket", "ledger_commit_seconds_bucket", "ledger_writer_queue_depth",
+        "ledger_batch_commands_bucket", "ledger_queued_seconds_bucket", "ledger_commit_seconds_bucket",
+        "ledger_fdatasync_seconds_bucket", "ledger_answered_seconds_bucket", "ledger_writer_queue_depth",
         "ledger_database_bytes", "ledger_projection_lag_seconds", "ledger_projection_failures_total 0",
         "ledger_projection_stuck 0",
       ] {
         #expect(metrics.contains(name), "\(name)")
       }
+      // The signup and the two sends each answered in a batch; the refused send needed no
+      // fdatasync.
+      func count(_ metric: String) -> Int? {
+        metrics.split(separator: "\n").first { $0.hasPrefix(metric + "_count ") }
+          .flatMap { Int($0.split(separator: " ").last ?? "") }
+      }
+      let answered = try #require(count("ledger_answered_seconds"))
+      let synced = try #require(count("ledger_fdatasync_seconds"))
+      #expect(answered >= 3 && synced >= 2 && synced < answered, "answered \(answered), synced \(synced)")
       #expect(try await client.call(.get, "/openapi.yaml").text.hasPrefix("openapi:"))
     }
   }

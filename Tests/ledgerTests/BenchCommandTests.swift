@@ -17,6 +17,13 @@ struct BenchCommandTests {
     }
     #expect(report["concurrency"] as? Int == 4 && report["users"] as? Int == 50)
     #expect(report["body_bytes"] as? Int == 100 && report["hot"] as? Bool == false)
+    // Where the time went, stage by stage; the round trip holds the commit and the sync.
+    let stages = try #require(report["stages_ms"] as? [String: [String: Double]])
+    #expect(Set(stages.keys) == ["queued", "commit", "sync_wait", "fdatasync", "answered"])
+    for (name, stage) in stages { #expect(stage["mean"] != nil && stage["p99"] != nil, "\(name)") }
+    let commit = stages["commit"]?["mean"] ?? 0
+    let fdatasync = stages["fdatasync"]?["mean"] ?? 0
+    #expect(commit > 0 && fdatasync > 0 && (stages["answered"]?["mean"] ?? 0) >= commit + fdatasync)
     // The fresh temporary ledger is gone afterwards; nothing was left in the working folder.
     #expect(try FileManager.default.contentsOfDirectory(atPath: cli.folder.path).isEmpty)
   }

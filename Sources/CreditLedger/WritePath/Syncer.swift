@@ -37,12 +37,23 @@ final class Syncer: Sendable {
     var lastSeq: Int64
     /// The balances the batch changed: readers see them once it is durable.
     var balances: DurableBalances.Changes
+    /// When its oldest command was queued.
+    var arrived = ContinuousClock.now
+    /// When its transaction committed.
+    var committed = ContinuousClock.now
+    /// Its queue wait and commit, for ``onAnswered``, which gets the rest here.
+    var timings = BatchTimings(
+      commands: 0, queued: .zero, commit: .zero, syncWait: .zero, sync: .zero, answered: .zero)
     /// A lone caller answered as the sync started, which waits on this for its outcome.
     var answeredEarly: DurabilityWait? = nil
   }
 
-  /// The batches one sync covered and whether it failed, waiting for earlier syncs to answer.
-  private typealias Synced = (batches: [Batch], failure: LedgerError?)
+  /// The batches one sync covered, whether it failed, and when it started and returned (no
+  /// return when the batches needed no `fdatasync`), waiting for earlier syncs to answer.
+  private typealias Synced = (
+    batches: [Batch], failure: LedgerError?, started: ContinuousClock.Instant,
+    returned: ContinuousClock.Instant?
+  )
 
   private struct State: ~Copyable {
     var batches: [Batch] = []
@@ -100,12 +111,15 @@ final class Syncer: Sendable {
   private let balances: DurableBalances
   /// Whether ``syncInline(_:)`` answers a lone command's caller as its sync starts.
   private let answersLoneCallerEarly: Bool
+  /// Hears where each batch's time went, once its callers are answered.
+  private let onAnswered: (@Sendable (BatchTimings) -> Void)?
 
   /// `flush` is `fdatasync` but in tests of its failure.
   init(
     databasePath: String, durableSeq: Int64, balances: DurableBalances, syncsInFlightMax: Int,
     answersLoneCallerEarly: Bool = false, batchScheduled: Bool = true,
     flush: @escaping @Sendable (Int32) -> Int32 = fdatasync,
+    onAnswered: (@Sendable (BatchTimings) -> Void)? = nil,
     onDurable: @escaping @Sendable (Int64) -> Void
   ) {
     precondition(syncsInFlightMax >= 1, "at least one sync must be able to run")
@@ -113,6 +127,7 @@ final class Syncer: Sendable {
     self.balances = balances
     self.answersLoneCallerEarly = answersLoneCallerEarly
     self.flush = flush
+    self.onAnswered = onAnswered
     self.durableSeq = Atomic(durableSeq)
     self.onDurable = onDurable
     state = Mutex(State(syncsInFlightMax: syncsInFlightMax))
@@ -217,11 +232,14 @@ final class Syncer: Sendable {
   /// were decided on durable state: they need no fdatasync of their own.
   private func finish(_ place: Int, _ batches: [Batch]) {
     let last = batches.last?.lastSeq ?? 0
-    let failure = last > durable ? sync() : nil
+    let started = ContinuousClock.now
+    let syncs = last > durable
+    let failure = syncs ? sync() : nil
+    let returned = syncs ? ContinuousClock.now : nil
     // A batch handed over while every sync ran found no thread free to wake: wake one now.
     var (ready, wakeOne) = state.withLock { state -> ([Synced], Bool) in
       state.running -= 1
-      state.returned[place] = (batches, failure)
+      state.returned[place] = (batches, failure, started, returned)
       let wakeOne = state.sleeping > 0 && !state.batches.isEmpty
       if wakeOne { state.sleeping -= 1 }
       guard !state.answering else { return ([], wakeOne) }
@@ -255,6 +273,15 @@ final class Syncer: Sendable {
       for reply in batch.replies {
         reply.continuation.resume(with: failure.map { .failure($0) } ?? reply.result)
       }
+    }
+    guard let onAnswered else { return }
+    let now = ContinuousClock.now
+    for batch in synced.batches {
+      var timings = batch.timings
+      timings.syncWait = batch.committed.duration(to: synced.started)
+      timings.sync = synced.returned.map { synced.started.duration(to: $0) } ?? .zero
+      timings.answered = batch.arrived.duration(to: now)
+      onAnswered(timings)
     }
   }
 

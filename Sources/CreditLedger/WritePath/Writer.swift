@@ -19,6 +19,8 @@ final class Writer: Sendable {
     var principal: Principal
     var idempotencyKey: String?
     var continuation: CheckedContinuation<Answer, any Error>
+    /// When it was queued: its batch's ``BatchTimings/queued`` is its oldest command's wait.
+    var arrived: ContinuousClock.Instant
   }
 
   /// What a command's caller is told: its event, and whether that event was appended by an
@@ -63,7 +65,8 @@ final class Writer: Sendable {
   private let batchesCommitted = Atomic<Int>(0)
   private let commandsCommitted = Atomic<Int>(0)
 
-  private let onBatchCommitted: (@Sendable (Int, Duration) -> Void)?
+  private let onBatchCommitted: (@Sendable (Int) -> Void)?
+  private let onBatchAnswered: (@Sendable (BatchTimings) -> Void)?
   /// Closed by the checkpointer while it starts the WAL over: the writer waits before a batch.
   private let gate: CheckpointGate
   /// Makes batches durable and answers their callers; nil with `synchronous=normal`, where
@@ -74,14 +77,15 @@ final class Writer: Sendable {
 
   init(
     core: WriterCore, databasePath: String, batchCommandsMax: Int, gate: CheckpointGate,
-    balances: DurableBalances, onBatchCommitted: (@Sendable (Int, Duration) -> Void)?
+    balances: DurableBalances
   ) {
     self.core = core
     self.balances = balances
     self.gate = gate
     self.batchCommandsMax = batchCommandsMax
     loneCallerSpinMax = core.configuration.limits.loneCallerSpinMax
-    self.onBatchCommitted = onBatchCommitted
+    onBatchCommitted = core.configuration.onBatchCommittedForTesting
+    onBatchAnswered = core.configuration.onBatchAnswered
     let projections = core.projections
     self.projections = projections
     syncer =
@@ -91,7 +95,8 @@ final class Writer: Sendable {
         syncsInFlightMax: core.configuration.limits.syncsInFlightMax,
         answersLoneCallerEarly: core.configuration.limits.loneCallerSpinMax > .zero,
         batchScheduled: core.configuration.batchScheduledThreads,
-        flush: core.configuration.flushForTesting ?? fdatasync
+        flush: core.configuration.flushForTesting ?? fdatasync,
+        onAnswered: core.configuration.onBatchAnswered
       ) {
         projections.durable(through: $0)
       } : nil
@@ -113,7 +118,7 @@ final class Writer: Sendable {
     let answer = try await withCheckedThrowingContinuation { continuation in
       let request = Request(
         command: command, principal: principal, idempotencyKey: idempotencyKey,
-        continuation: continuation)
+        continuation: continuation, arrived: .now)
       enqueue(onClosed: { continuation.resume(throwing: LedgerError.closed) }) { $0.requests.append(request) }
     }
     try await answer.durability?.wait(spinMax: loneCallerSpinMax)
@@ -234,12 +239,18 @@ final class Writer: Sendable {
       gate.pass()
       (replies, changes) = core.commit(batch)
     }
-    onBatchCommitted?(batch.count, started.duration(to: .now))
+    let committed = ContinuousClock.now
+    onBatchCommitted?(batch.count)
     batchesCommitted.add(1, ordering: .relaxed)
     commandsCommitted.add(batch.count, ordering: .relaxed)
     publish()
+    let timings = BatchTimings(
+      commands: batch.count, queued: batch[0].arrived.duration(to: started),
+      commit: started.duration(to: committed), syncWait: .zero, sync: .zero, answered: .zero)
     if let syncer {
-      let synced = Syncer.Batch(replies: replies, lastSeq: core.committedSeq, balances: changes)
+      let synced = Syncer.Batch(
+        replies: replies, lastSeq: core.committedSeq, balances: changes,
+        arrived: batch[0].arrived, committed: committed, timings: timings)
       // Nothing else to commit: sync here rather than hop to the syncer's thread and back
       // (two wake-ups, which on this VM cost more than the fdatasync). With commands waiting,
       // hand it over and commit them while it syncs.
@@ -252,6 +263,11 @@ final class Writer: Sendable {
     } else {
       balances.apply(changes)
       for reply in replies { reply.continuation.resume(with: reply.result) }
+      if let onBatchAnswered {
+        var answered = timings
+        answered.answered = batch[0].arrived.duration(to: .now)
+        onBatchAnswered(answered)
+      }
     }
   }
 
