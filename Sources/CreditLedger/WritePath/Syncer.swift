@@ -37,11 +37,9 @@ final class Syncer: Sendable {
     var lastSeq: Int64
     /// The balances the batch changed: readers see them once it is durable.
     var balances: DurableBalances.Changes
-    /// When its oldest command was queued.
-    var arrived = ContinuousClock.now
     /// When its transaction committed.
     var committed = ContinuousClock.now
-    /// Its queue wait and commit, for ``onAnswered``, which gets the rest here.
+    /// Its queue wait and commit, for ``onAnswered``, which adds the rest here.
     var timings = BatchTimings(
       commands: 0, queued: .zero, commit: .zero, syncWait: .zero, sync: .zero, answered: .zero)
     /// A lone caller answered as the sync started, which waits on this for its outcome.
@@ -280,7 +278,7 @@ final class Syncer: Sendable {
       var timings = batch.timings
       timings.syncWait = batch.committed.duration(to: synced.started)
       timings.sync = synced.returned.map { synced.started.duration(to: $0) } ?? .zero
-      timings.answered = batch.arrived.duration(to: now)
+      timings.answered = timings.queued + timings.commit + batch.committed.duration(to: now)
       onAnswered(timings)
     }
   }

@@ -249,8 +249,8 @@ final class Writer: Sendable {
       commit: started.duration(to: committed), syncWait: .zero, sync: .zero, answered: .zero)
     if let syncer {
       let synced = Syncer.Batch(
-        replies: replies, lastSeq: core.committedSeq, balances: changes,
-        arrived: batch[0].arrived, committed: committed, timings: timings)
+        replies: replies, lastSeq: core.committedSeq, balances: changes, committed: committed,
+        timings: timings)
       // Nothing else to commit: sync here rather than hop to the syncer's thread and back
       // (two wake-ups, which on this VM cost more than the fdatasync). With commands waiting,
       // hand it over and commit them while it syncs.
@@ -265,7 +265,7 @@ final class Writer: Sendable {
       for reply in replies { reply.continuation.resume(with: reply.result) }
       if let onBatchAnswered {
         var answered = timings
-        answered.answered = batch[0].arrived.duration(to: .now)
+        answered.answered = timings.queued + timings.commit + committed.duration(to: .now)
         onBatchAnswered(answered)
       }
     }
