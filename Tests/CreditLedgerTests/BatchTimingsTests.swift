@@ -22,9 +22,9 @@ struct BatchTimingsTests {
     }
   }
 
-  /// A ledger whose batches are reported to the returned `Heard`; its flushes take 30 ms
-  /// more once `slowFlush` is set.
-  func open(_ synchronous: LedgerConfiguration.Synchronous = .full) async throws -> (Ledger, Heard) {
+  /// A ledger whose batches are reported to the returned `Heard`, with one user (300 credits)
+  /// whose signup's batch has been reported; its flushes take 30 ms more once `slowFlush` is set.
+  func open(_ synchronous: LedgerConfiguration.Synchronous = .full) async throws -> (Ledger, Heard, UUID) {
     let heard = Heard()
     let ledger = try await Fixture().open { configuration in
       configuration.synchronous = synchronous
@@ -35,7 +35,9 @@ struct BatchTimingsTests {
         return fdatasync(descriptor)
       }
     }
-    return (ledger, heard)
+    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    _ = try await heard.batches(1)
+    return (ledger, heard, user)
   }
 
   /// The stages follow one another inside the batch's round trip.
@@ -50,9 +52,7 @@ struct BatchTimingsTests {
 
   @Test("a send's batch is reported with the fdatasync that made it durable, inside its round trip")
   func sendReportsItsSync() async throws {
-    let (ledger, heard) = try await open()
-    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
-    _ = try await heard.batches(1)
+    let (ledger, heard, user) = try await open()
     heard.slowFlush.withLock { $0 = true }
     _ = try await ledger.send(Fixture.mail(to: user, credits: 5), as: .service)
     let batches = try await heard.batches(2)
@@ -67,9 +67,7 @@ struct BatchTimingsTests {
 
   @Test("a batch that appended nothing (a refusal) is reported without an fdatasync, and none ran")
   func refusalNeedsNoSync() async throws {
-    let (ledger, heard) = try await open()
-    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
-    _ = try await heard.batches(1)
+    let (ledger, heard, user) = try await open()
     let flushesBefore = heard.flushes.load(ordering: .relaxed)
     await #expect(throws: Rejection.insufficientCredits(currentCredits: 300)) {
       try await ledger.send(Fixture.mail(to: user, credits: 301), as: .service)
@@ -83,8 +81,7 @@ struct BatchTimingsTests {
 
   @Test("every command is counted in exactly one reported batch, however the sends were batched")
   func everyCommandCountedOnce() async throws {
-    let (ledger, heard) = try await open()
-    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let (ledger, heard, user) = try await open()
     try await withThrowingTaskGroup(of: Void.self) { group in
       for _ in 0..<40 {
         group.addTask { _ = try await ledger.send(Fixture.mail(to: user, credits: 1), as: .service) }
@@ -105,8 +102,7 @@ struct BatchTimingsTests {
 
   @Test("with synchronous=normal the writer answers at the commit: no fdatasync in any batch")
   func normalHasNoSync() async throws {
-    let (ledger, heard) = try await open(.normal)
-    let user = try await ledger.signUp(email: "ada@example.com", as: .service).id
+    let (ledger, heard, user) = try await open(.normal)
     _ = try await ledger.send(Fixture.mail(to: user, credits: 5), as: .service)
     let batches = try await heard.batches(2)
     #expect(batches.map(\.commands) == [1, 1])
