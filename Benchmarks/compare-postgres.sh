@@ -6,6 +6,13 @@
 #
 #   Benchmarks/compare-postgres.sh            # 10 s per point
 #   DURATION=30 Benchmarks/compare-postgres.sh
+#   ROUNDS=3 Benchmarks/compare-postgres.sh   # each point 3 times, in turns: medians
+#
+# With ROUNDS, each point is measured that many times, PostgreSQL and the ledger in turns, and
+# the table gives the medians: the ledger's and PostgreSQL's rates, and the ratio as the
+# median of each round's ratio (two figures from the same minute), with the rounds' range.
+# This machine's speed drifts by a quarter within minutes; one pair can land on either side
+# of a close target.
 #
 # Needs root (it installs postgresql from Debian's packages when missing, and runs the
 # throwaway server as the postgres user). Both sides are durable: PostgreSQL with fsync and
@@ -13,6 +20,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 duration="${DURATION:-10}"
+rounds="${ROUNDS:-1}"
 users=10000
 body=1024
 port="${PGPORT_BENCH:-54329}"
@@ -87,34 +95,59 @@ settle() { sync; sleep 3; }
 results="$work/results.tsv"
 for point in "${points[@]}"; do
   read -r callers mode <<<"$point"
-  echo "measuring $callers callers, $mode…" >&2
-  settle
-  pg=$(pgbench_point "$callers" "$mode")
-  settle
-  read -r ours p99 < <(ledger_point "$callers" "$mode")
-  printf '%s\t%s\t%s\t%s\t%s\n' "$callers" "$mode" "$pg" "$ours" "$p99" >>"$results"
+  for round in $(seq 1 "$rounds"); do
+    echo "measuring $callers callers, $mode (round $round of $rounds)…" >&2
+    settle
+    pg=$(pgbench_point "$callers" "$mode")
+    settle
+    read -r ours p99 < <(ledger_point "$callers" "$mode")
+    printf '%s\t%s\t%s\t%s\t%s\n' "$callers" "$mode" "$pg" "$ours" "$p99" >>"$results"
+  done
 done
 
 machine="$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
 mkdir -p "$root/docs"
-python3 - "$results" "$root/docs" "$duration" "$machine" "$pgversion" <<'PY'
-import sys
-rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
-docs, duration, machine, pgversion = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+python3 - "$results" "$root/docs" "$duration" "$machine" "$pgversion" "$rounds" <<'PY'
+import statistics, sys
+docs, duration, machine, pgversion, rounds = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+measured = {}  # (callers, mode) → each round's (pg, ours, p99), in the order measured
+for line in open(sys.argv[1]):
+    callers, mode, pg, ours, p99 = line.rstrip("\n").split("\t")
+    measured.setdefault((callers, mode), []).append((float(pg), float(ours), float(p99)))
+rows = []  # callers, mode, median pg, median ours, median p99, median ratio, ratio range
+for (callers, mode), runs in measured.items():
+    ratios = [ours / pg if pg else float("inf") for pg, ours, _ in runs]
+    rows.append((callers, mode, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
+                 statistics.median(r[2] for r in runs), statistics.median(ratios), (min(ratios), max(ratios))))
 header = ["callers", "users", "PostgreSQL (seed function) /s", "ledger /s", "ratio", "ledger p99 ms"]
+if rounds > 1:
+    header.append("ratio, each round")
 lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-for callers, mode, pg, ours, p99 in rows:
-    ratio = float(ours) / float(pg) if float(pg) else float("inf")
+for callers, mode, pg, ours, p99, ratio, (low, high) in rows:
     who = "10,000" if mode == "uniform" else "1 (hot)"
-    lines.append(f"| {callers} | {who} | {int(pg):,} | {int(ours):,} | {ratio:.1f}× | {p99} |")
+    line = f"| {callers} | {who} | {pg:,.0f} | {ours:,.0f} | {ratio:.1f}× | {p99:.2f} |"
+    if rounds > 1:
+        line += f" {low:.1f}–{high:.1f}× |"
+    lines.append(line)
 table = "\n".join(lines)
 print(table)
 with open(f"{docs}/compare-postgres.md", "w") as out:
-    out.write(f"Durable deductions per second, 1 KiB bodies, {duration} s per point, one run.\n")
-    out.write(f"Machine: {machine}; {pgversion}.\nCommand: `Benchmarks/compare-postgres.sh`\n\n{table}\n")
+    if rounds > 1:
+        out.write(f"Durable deductions per second, 1 KiB bodies, {duration} s per point, {rounds} rounds a point "
+                  "in turns, medians (the ratio: the median of each round's ratio).\n")
+    else:
+        out.write(f"Durable deductions per second, 1 KiB bodies, {duration} s per point, one run.\n")
+    command = "Benchmarks/compare-postgres.sh" if rounds == 1 else f"ROUNDS={rounds} Benchmarks/compare-postgres.sh"
+    out.write(f"Machine: {machine}; {pgversion}.\nCommand: `{command}`\n\n{table}\n")
+    if rounds > 1:
+        out.write("\nEach round, in the order measured (PostgreSQL /s, ledger /s, ledger p99 ms):\n\n")
+        for (callers, mode), runs in measured.items():
+            who = "10,000 users" if mode == "uniform" else "one hot user"
+            each = "; ".join(f"{pg:,.0f}, {ours:,.0f}, {p99:.2f}" for pg, ours, p99 in runs)
+            out.write(f"- {callers} callers, {who}: {each}\n")
 
 # The chart: deductions/s against callers (log scale), uniform load, both systems.
-uniform = [(int(c), float(pg), float(o)) for c, m, pg, o, _ in rows if m == "uniform"]
+uniform = [(int(c), pg, o) for c, m, pg, o, *_ in rows if m == "uniform"]
 width, height, left, bottom, top, right = 640, 400, 80, 50, 40, 20
 import math
 xs = [math.log2(c) for c, _, _ in uniform]
