@@ -21,6 +21,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 duration="${DURATION:-10}"
 rounds="${ROUNDS:-1}"
+for setting in "DURATION=$duration" "ROUNDS=$rounds"; do
+  [[ "${setting#*=}" =~ ^[1-9][0-9]*$ ]] || {
+    echo "compare-postgres.sh: ${setting%%=*} must be a whole number of 1 or more, not '${setting#*=}'" >&2
+    exit 2
+  }
+done
 users=10000
 body=1024
 port="${PGPORT_BENCH:-54329}"
