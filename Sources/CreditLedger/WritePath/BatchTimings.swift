@@ -34,4 +34,11 @@ public struct BatchTimings: Sendable, Hashable {
     self.sync = sync
     self.answered = answered
   }
+
+  /// Sets ``answered`` for callers answered at `now`, the batch having committed at
+  /// `committed`: the queue and the commit, then everything since (the writer and the
+  /// syncers both answer, and must count it the same way).
+  mutating func answer(committed: ContinuousClock.Instant, at now: ContinuousClock.Instant) {
+    answered = queued + commit + committed.duration(to: now)
+  }
 }

@@ -278,7 +278,7 @@ final class Syncer: Sendable {
       var timings = batch.timings
       timings.syncWait = batch.committed.duration(to: synced.started)
       timings.sync = synced.returned.map { synced.started.duration(to: $0) } ?? .zero
-      timings.answered = timings.queued + timings.commit + batch.committed.duration(to: now)
+      timings.answer(committed: batch.committed, at: now)
       onAnswered(timings)
     }
   }

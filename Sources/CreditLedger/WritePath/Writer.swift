@@ -265,7 +265,7 @@ final class Writer: Sendable {
       for reply in replies { reply.continuation.resume(with: reply.result) }
       if let onBatchAnswered {
         var answered = timings
-        answered.answered = timings.queued + timings.commit + committed.duration(to: .now)
+        answered.answer(committed: committed, at: .now)
         onBatchAnswered(answered)
       }
     }
