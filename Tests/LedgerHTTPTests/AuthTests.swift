@@ -108,18 +108,21 @@ struct AuthTests {
   }
 
   /// A fresh 2048-bit RSA key in PEM, from the openssl command (swift-crypto only generates
-  /// RSA keys through an underscored API).
+  /// RSA keys through an underscored API). Written to a file and read once openssl has
+  /// exited, not read from a pipe: Foundation's `readDataToEndOfFile()` traps when a signal
+  /// interrupts its read (EINTR).
   static func generateRSAKey() throws -> String {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ledger-rsa-\(UUID().uuidString.lowercased()).pem")
+    defer { try? FileManager.default.removeItem(at: file) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["openssl", "genrsa", "2048"]
-    let output = Pipe()
-    process.standardOutput = output
+    process.arguments = ["openssl", "genrsa", "-out", file.path, "2048"]
+    process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let pem = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return String(decoding: pem, as: UTF8.self)
+    return String(decoding: try Data(contentsOf: file), as: UTF8.self)
   }
 }
 

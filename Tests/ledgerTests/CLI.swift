@@ -57,18 +57,30 @@ struct CLI {
     process.currentDirectoryURL = folder
     process.arguments = arguments + (db ? ["--db", path] : [])
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
+    // Into files, read once the process has exited, not through pipes: Foundation's
+    // `readDataToEndOfFile()` traps when a read is interrupted by a signal (EINTR), which a
+    // child of a concurrent test exiting can cause (a fresh-clone CI run crashed so).
+    let out = try Self.outputFile(in: folder)
+    let err = try Self.outputFile(in: folder)
+    defer { for file in [out, err] { try? FileManager.default.removeItem(at: file.url) } }
+    process.standardOutput = out.handle
+    process.standardError = err.handle
     process.standardInput = FileHandle.nullDevice
     try Self.launch(process)
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return Result(
-      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-      stderr: String(decoding: stderr, as: UTF8.self))
+      status: process.terminationStatus,
+      stdout: String(decoding: try Data(contentsOf: out.url), as: UTF8.self),
+      stderr: String(decoding: try Data(contentsOf: err.url), as: UTF8.self))
+  }
+
+  /// A new empty file in `folder` for a process's output, and a handle that writes it.
+  private static func outputFile(in folder: URL) throws -> (url: URL, handle: FileHandle) {
+    let url = folder.appendingPathComponent("output-\(UUID().uuidString.lowercased())")
+    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+    }
+    return (url, try FileHandle(forWritingTo: url))
   }
 
   /// Signs a user up and returns its id.

@@ -62,9 +62,13 @@ final class ForeignLock {
     input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nSELECT 'locked';\n".utf8))
     var seen = Data()
     while !String(decoding: seen, as: UTF8.self).contains("locked") {
-      let chunk = output.fileHandleForReading.availableData
-      guard !chunk.isEmpty else { break }
-      seen.append(chunk)
+      // A plain read(2): `availableData` traps when a signal interrupts its read (EINTR),
+      // and `read(upToCount:)` waits for the whole count. An interrupted read is tried again.
+      var chunk = [UInt8](repeating: 0, count: 4096)
+      let count = read(output.fileHandleForReading.fileDescriptor, &chunk, chunk.count)
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { break }
+      seen.append(contentsOf: chunk[..<count])
     }
   }
 
